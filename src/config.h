@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * triage.conf(5): an INI file read with libinih. No file means defaults.
+ * Unknown sections and keys, bad values and syntax errors are errors that
+ * name the file, the line and the offending text; a file with any error is
+ * rejected whole (on SIGHUP the old configuration stays in force).
+ *
+ * The keys are a table of {section, key, parser, offset}; triage.conf(5)
+ * documents the same table.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "badness.h"
+#include "level.h"
+
+#define CONFIG_DOMAINS_MAX 32
+#define CONFIG_NAME_MAX 64
+#define CONFIG_PATH_MAX 256
+#define CONFIG_ERROR_MAX 512
+
+struct config_domain {
+        char name[CONFIG_NAME_MAX];         /* from the section "[domain NAME]" */
+        char cgroup[CONFIG_PATH_MAX];       /* path under the cgroup mount, "/app.slice" */
+        bool has_levels;                    /* levels below override the global ones */
+        struct level_config levels;
+};
+
+struct config {
+        /* [daemon] */
+        bool dry_run;                       /* dry_run = no */
+        enum badness_mode badness;          /* badness = kernel | 2010 */
+        size_t max_processes;               /* max_processes = auto (0) | N */
+        char control_socket[CONFIG_PATH_MAX];
+        bool mlock;                         /* mlock = yes */
+
+        /* [levels]: low, medium, critical, emergency, hysteresis (percent or
+         * size); psi_low .. psi_emergency (PSI full avg10 percent, or "off") */
+        struct level_config levels;
+
+        /* [kill] */
+        uint64_t kill_wait_usec;            /* wait_timeout = 5s: for the victim to die */
+        bool kill_process_group;            /* (reserved for activities) */
+
+        /* [monitor] */
+        uint64_t psi_stall_usec;            /* psi_stall = 100ms per psi_window */
+        uint64_t psi_window_usec;           /* psi_window = 1s */
+        uint64_t poll_min_usec;             /* poll_min = 20ms */
+        uint64_t poll_max_usec;             /* poll_max = 10s */
+        uint64_t fill_rate_kib_per_sec;     /* fill_rate = 4G (per second) */
+
+        /* [domains]: auto_cgroups = yes (every limited memory cgroup) */
+        bool auto_cgroup_domains;
+        /* [domain NAME] sections */
+        struct config_domain domains[CONFIG_DOMAINS_MAX];
+        size_t n_domains;
+};
+
+/* Fills c with the built-in defaults. */
+void config_defaults(struct config *c);
+
+/*
+ * Loads path over the defaults into *ret. Returns 0; -ENOENT when the file
+ * does not exist (ret then holds the defaults); -EINVAL on any error in the
+ * file, with "FILE:LINE: message: 'text'" in errbuf. ret is written only on
+ * success or -ENOENT, so a caller can load into a scratch struct and keep
+ * the old one on failure.
+ */
+int config_load(const char *path, struct config *ret, char *errbuf, size_t errbuf_size);
+
+/* Same as config_load() but from a string (for tests and fuzzing); `name`
+ * is used in error messages. */
+int config_load_string(const char *name, const char *text, struct config *ret, char *errbuf,
+                       size_t errbuf_size);
+
+/* Writes the configuration in force, as triage.conf syntax, to buf. */
+int config_dump(const struct config *c, char *buf, size_t size);
