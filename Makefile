@@ -30,7 +30,7 @@ deps:
 	fi
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD)
+	meson setup $(BUILD) --prefix=/usr
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)

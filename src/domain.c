@@ -271,15 +271,24 @@ static void domain_watch_cgroup_events(struct domain *d)
         else
                 log_info_errno(fd, "domain %s: no memory.pressure_level notification", d->name);
 
-        uint64_t low_kib = d->thresholds.mem_kib[TRIAGE_LEVEL_LOW];
-        uint64_t limit_bytes = d->cgmem.limit_bytes;
-        if (limit_bytes / 1024 > low_kib) {
-                fd = cgroup_v1_usage_threshold_open(d->cgfd, limit_bytes - low_kib * 1024);
-                if (fd >= 0 && domain_add_event_fd(d, fd) >= 0)
-                        domain_append_watch(d, "usage threshold");
-                else
-                        log_info_errno(fd, "domain %s: no usage threshold notification", d->name);
+        /* Usage thresholds wake us exactly when a level's line is crossed
+         * (the kernel checks them every 128 page charges), so even a fast
+         * allocator is seen at the emergency line, not a poll later. */
+        static const enum triage_level lines[] = { TRIAGE_LEVEL_LOW, TRIAGE_LEVEL_CRITICAL,
+                                                   TRIAGE_LEVEL_EMERGENCY };
+        uint64_t limit_kib = d->cgmem.limit_bytes / 1024;
+        for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+                uint64_t line_kib = d->thresholds.mem_kib[lines[i]];
+                if (limit_kib <= line_kib)
+                        continue;
+                fd = cgroup_v1_usage_threshold_open(d->cgfd, (limit_kib - line_kib) * 1024);
+                if (fd < 0 || domain_add_event_fd(d, fd) < 0) {
+                        log_info_errno(fd < 0 ? fd : ENOSPC, "domain %s: no usage threshold notification",
+                                       d->name);
+                        break;
+                }
         }
+        domain_append_watch(d, "usage thresholds");
         fd = cgroup_v1_oom_control_open(d->cgfd);
         if (fd >= 0 && domain_add_event_fd(d, fd) >= 0)
                 domain_append_watch(d, "oom_control");

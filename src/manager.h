@@ -60,8 +60,11 @@ struct domain {
         bool has_psi;
         struct psi_stats psi;
         sd_event_source *psi_source;
-        int event_fds[3];                   /* v1 eventfds / v2 inotify on memory.events */
-        sd_event_source *event_sources[3];
+        /* v2: inotify on memory.events; v1: eventfds for pressure_level,
+         * usage crossing the low, critical and emergency thresholds, and
+         * oom_control. */
+        int event_fds[5];
+        sd_event_source *event_sources[5];
         sd_event_source *timer_source;
         uint64_t poll_usec;
         char watch[160];                    /* how it is watched, for status */

@@ -263,7 +263,7 @@ void report_rank(FILE *f, const struct report_rank *r, bool json)
                         snprintf(rank, sizeof(rank), "%zu", i + 1);
                 else
                         strscpy(rank, "-", sizeof(rank));
-                fprintf(f, "%4s %7d %6u %5u %6s %10s %10s %5d  %-15s %s\n", rank, (int)p->pid,
+                fprintf(f, "%4s %7d %6u %5u %6s %10s %10s %5d  %-15s %.60s\n", rank, (int)p->pid,
                         (unsigned)p->uid, c->badness.score, kernel,
                         format_kib(c->badness.rss_pages * r->page_kib, rss, sizeof(rss)),
                         format_kib(c->badness.swap_pages * r->page_kib, swap, sizeof(swap)),
