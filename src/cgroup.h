@@ -41,7 +41,10 @@ struct cgroup_memory {
  */
 int cgroup_detect(int sysfd, struct cgroup_mounts *ret);
 
-/* Pure parsers. */
+/* Pure parsers. cgroup_parse_limit() maps "max" and any number that
+ * cgroup_limit_is_set() calls unlimited to CGROUP_LIMIT_MAX; the events
+ * parsers set only the events_* fields (zeroing those the file lacks) and
+ * skip keys they do not know. */
 int cgroup_parse_limit(const char *buf, uint64_t *ret_bytes);   /* "max\n" or a number */
 int cgroup_parse_memory_events(const char *buf, struct cgroup_memory *ret);
 int cgroup_parse_oom_control(const char *buf, struct cgroup_memory *ret);
@@ -60,6 +63,8 @@ bool cgroup_limit_is_set(uint64_t limit_bytes);
  * the root and starts with "/" ("/system.slice/foo.service"). Stops at the
  * first negative return of cb and returns it; otherwise returns the number of
  * limited cgroups found. Descends at most `max_depth` levels.
+ * A cgroup that vanishes during the walk, or whose path would not fit in
+ * CGROUP_PATH_MAX, is skipped (with its subtree for the latter).
  */
 typedef int (*cgroup_found_fn)(const char *path, const struct cgroup_memory *mem, void *userdata);
 int cgroup_find_limited(int rootfd, enum cgroup_version v, unsigned max_depth, cgroup_found_fn cb,
@@ -72,6 +77,7 @@ int cgroup_find_limited(int rootfd, enum cgroup_version v, unsigned max_depth, c
  *   - memory.usage_in_bytes crossing threshold_bytes;
  *   - memory.oom_control (the cgroup hit its limit and the kernel is OOM).
  * Returns -errno on failure (-ENOENT when the file does not exist).
+ * The kernel also signals the eventfd once when the cgroup is removed.
  */
 int cgroup_v1_pressure_level_open(int cgfd, const char *level);
 int cgroup_v1_usage_threshold_open(int cgfd, uint64_t threshold_bytes);
