@@ -30,6 +30,11 @@ struct cgroup_memory {
         uint64_t limit_bytes;              /* memory.max / memory.limit_in_bytes */
         uint64_t swap_limit_bytes;         /* memory.swap.max / memsw - limit; MAX if none */
         uint64_t usage_bytes;              /* memory.current / memory.usage_in_bytes */
+        /* Page cache the kernel can drop before it has to kill: memory.stat
+         * inactive_file (v2) or total_inactive_file (v1); 0 if unknown. The
+         * cgroup's working set is usage - inactive_file, as kubelet and
+         * cAdvisor count it. */
+        uint64_t inactive_file_bytes;
         /* memory.events (v2) or memory.oom_control (v1: oom_kill only) */
         uint64_t events_low, events_high, events_max, events_oom, events_oom_kill;
 };
@@ -48,6 +53,9 @@ int cgroup_detect(int sysfd, struct cgroup_mounts *ret);
 int cgroup_parse_limit(const char *buf, uint64_t *ret_bytes);   /* "max\n" or a number */
 int cgroup_parse_memory_events(const char *buf, struct cgroup_memory *ret);
 int cgroup_parse_oom_control(const char *buf, struct cgroup_memory *ret);
+
+/* Parses memory.stat for inactive_file_bytes (the key differs by version). */
+int cgroup_parse_memory_stat(const char *buf, enum cgroup_version v, struct cgroup_memory *ret);
 
 /* Reads the memory figures of the cgroup whose directory is cgfd. */
 int cgroup_read_memory(int cgfd, enum cgroup_version v, struct cgroup_memory *ret);

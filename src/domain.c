@@ -103,7 +103,9 @@ static int domain_read_memory(struct domain *d)
                 if (d->cgmem.swap_limit_bytes / 1024 < swap_kib)
                         swap_kib = d->cgmem.swap_limit_bytes / 1024;
                 allowable_kib = d->cgmem.limit_bytes / 1024 + swap_kib;
-                uint64_t used_kib = d->cgmem.usage_bytes / 1024;
+                /* Page cache the kernel will drop first is not pressure. */
+                uint64_t usage = d->cgmem.usage_bytes, cache = d->cgmem.inactive_file_bytes;
+                uint64_t used_kib = (usage > cache ? usage - cache : 0) / 1024;
                 available_kib = allowable_kib > used_kib ? allowable_kib - used_kib : 0;
         }
         if (allowable_kib != d->allowable_kib) {

@@ -233,8 +233,12 @@ static void test_read_v2(void **state)
         assert_int_equal(m.events_max, 42);
         assert_int_equal(m.events_oom, 3);
         assert_int_equal(m.events_oom_kill, 2);
+        /* memory.stat inactive_file: 144 MiB of cache the kernel drops first. */
+        assert_int_equal(m.inactive_file_bytes, 150994944);
 
         assert_int_equal(read_at(V2 "/system.slice", CGROUP_V2, &m), 0);
+        /* No memory.stat: nothing counts as reclaimable. */
+        assert_int_equal(m.inactive_file_bytes, 0);
         assert_true(m.limit_bytes == CGROUP_LIMIT_MAX);
         assert_true(m.swap_limit_bytes == CGROUP_LIMIT_MAX);
         assert_int_equal(m.usage_bytes, 734003200);
@@ -250,6 +254,35 @@ static void test_read_v2(void **state)
         assert_int_equal(read_at(V2, CGROUP_V2, &m), -ENOENT);
         assert_int_equal(read_at(V2 "/nomem.slice", CGROUP_V2, &m), -ENOENT);
         assert_int_equal(read_at(V2 "/system.slice", 3, &m), -EINVAL);
+}
+
+static void test_parse_memory_stat(void **state)
+{
+        struct cgroup_memory m = { .inactive_file_bytes = 99 };
+
+        (void)state;
+        /* v1 takes the hierarchical total_ key, not the cgroup's own. */
+        assert_int_equal(cgroup_parse_memory_stat("inactive_file 100\ntotal_inactive_file 300\n", CGROUP_V1, &m),
+                         0);
+        assert_int_equal(m.inactive_file_bytes, 300);
+        assert_int_equal(cgroup_parse_memory_stat("inactive_file 100\ntotal_inactive_file 300\n", CGROUP_V2, &m),
+                         0);
+        assert_int_equal(m.inactive_file_bytes, 100);
+        /* Absent key: 0, not the old value. */
+        assert_int_equal(cgroup_parse_memory_stat("anon 5\n", CGROUP_V2, &m), 0);
+        assert_int_equal(m.inactive_file_bytes, 0);
+        m.inactive_file_bytes = 7;
+        assert_int_equal(cgroup_parse_memory_stat("inactive_file x\n", CGROUP_V2, &m), -EINVAL);
+        assert_int_equal(m.inactive_file_bytes, 7);
+}
+
+static void test_read_v1_stat(void **state)
+{
+        struct cgroup_memory m;
+
+        (void)state;
+        assert_int_equal(read_at(V1 "/system.slice", CGROUP_V1, &m), 0);
+        assert_int_equal(m.inactive_file_bytes, 83886080);
 }
 
 static void test_read_v1(void **state)
@@ -665,6 +698,8 @@ int main(void)
                 cmocka_unit_test(test_parse_oom_control),
                 cmocka_unit_test(test_read_v2),
                 cmocka_unit_test(test_read_v1),
+                cmocka_unit_test(test_parse_memory_stat),
+                cmocka_unit_test(test_read_v1_stat),
                 cmocka_unit_test(test_find_v2),
                 cmocka_unit_test(test_find_v1),
                 cmocka_unit_test(test_find_hybrid),
