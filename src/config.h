@@ -21,6 +21,10 @@
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
 #define CONFIG_ERROR_MAX 512
+/* Enough for config_dump() of any configuration: about 620 bytes per
+ * domain at the longest names, paths and values, 32 domains, and 1 KiB of
+ * global settings. */
+#define CONFIG_DUMP_MAX 32768
 
 struct config_domain {
         char name[CONFIG_NAME_MAX];         /* from the section "[domain NAME]" */
@@ -52,6 +56,12 @@ struct config {
         uint64_t poll_max_usec;             /* poll_max = 10s */
         uint64_t fill_rate_kib_per_sec;     /* fill_rate = 4G (per second) */
 
+        /* [clients] */
+        char app_socket[CONFIG_PATH_MAX];   /* socket = /run/triage/app.sock ("" = none) */
+        uint64_t grace_usec;                /* grace = 5s: from save-and-close to the kill */
+        uint64_t save_timeout_usec;         /* save_timeout = 5s: for answers to SaveState */
+        bool bus;                           /* bus = yes: D-Bus on the system bus */
+
         /* [domains]: auto_cgroups = yes (every limited memory cgroup) */
         bool auto_cgroup_domains;
         /* [domain NAME] sections */
@@ -76,5 +86,8 @@ int config_load(const char *path, struct config *ret, char *errbuf, size_t errbu
 int config_load_string(const char *name, const char *text, struct config *ret, char *errbuf,
                        size_t errbuf_size);
 
-/* Writes the configuration in force, as triage.conf syntax, to buf. */
+/* Writes the configuration in force, as triage.conf syntax, to buf: every
+ * key, so that loading the text gives the same struct config. Returns the
+ * length, or -ENOBUFS when buf is too small (CONFIG_DUMP_MAX always
+ * suffices); buf is NUL-terminated either way when size > 0. */
 int config_dump(const struct config *c, char *buf, size_t size);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum triage_level {
@@ -77,9 +78,19 @@ int level_from_string(const char *s, enum triage_level *ret);
 /* The GLib / low-memory-monitor byte for a level: 0, 50, 100, 255, 255. */
 unsigned level_to_lmm_byte(enum triage_level l);
 
-/* Parses "15%", "12.5%" or a size ("512M") into a threshold. */
+/* Parses "15%", "12.5%" (0..100%, at most 9 decimals) or a size accepted by
+ * parse_size_bytes() ("512M", "1G", "1048576") into a threshold. Returns 0,
+ * -EINVAL or -ERANGE; ret is written only on success. */
 int threshold_parse(const char *s, struct threshold *ret);
 /* Resolves a threshold against allowable KiB (percent or bytes / 1024). */
 uint64_t threshold_resolve_kib(const struct threshold *t, uint64_t allowable_kib);
-/* Formats "15%" or "512 MiB" into buf. */
+/* Formats "15%" or "512 MiB" into buf. The text parses back to the same
+ * threshold: sizes use the largest unit that divides them exactly. */
 const char *threshold_format(const struct threshold *t, char *buf, size_t size);
+
+/* Parses a percentage, "40", "12.5" or "12.5%", 0..100 with at most 9
+ * decimals, without locale dependence. Returns 0, -EINVAL or -ERANGE. */
+int threshold_parse_percent(const char *s, double *ret);
+/* Formats a percentage without trailing zeros and without "%": "40",
+ * "12.5". threshold_parse_percent() reads it back to the same double. */
+const char *threshold_format_percent(double percent, char *buf, size_t size);

@@ -52,7 +52,7 @@ enum {
 static int check_config(const struct manager_options *o)
 {
         struct config c;
-        char buf[8192];
+        char buf[CONFIG_DUMP_MAX];
 
         int r = manager_load_config(o, &c);
         if (r < 0)
