@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -53,10 +54,36 @@ static void fill_report_domain(const struct domain *d, struct report_domain *rd)
         };
 }
 
+static const char *pending_name(enum client_request r)
+{
+        return r == CLIENT_REQUEST_SAVE ? "save" : r == CLIENT_REQUEST_CLOSE ? "close" : "none";
+}
+
 static int render_status(struct manager *m, FILE *f, bool json)
 {
         struct report_domain domains[MANAGER_DOMAINS_MAX];
-        size_t n = 0;
+        /* On the heap: 256 entries would make a large stack frame, and this
+         * is the control path, not the kill path. */
+        struct report_client *clients = calloc(CLIENTS_MAX, sizeof(*clients));
+        size_t n = 0, n_clients = 0;
+
+        if (!clients)
+                return -ENOMEM;
+        for (size_t i = 0; i < CLIENTS_MAX; i++) {
+                const struct client *c = &m->clients.table[i];
+                if (!c->in_use)
+                        continue;
+                clients[n_clients++] = (struct report_client){
+                        .id = c->id,
+                        .name = c->name,
+                        .pid = c->pid,
+                        .uid = c->uid,
+                        .transport = c->transport == CLIENT_TRANSPORT_BUS ? "D-Bus" : "socket",
+                        .saved = c->saved,
+                        .state_ref = c->state_ref,
+                        .pending = pending_name(c->pending),
+                };
+        }
 
         for (size_t i = 0; i < MANAGER_DOMAINS_MAX; i++)
                 if (m->domains[i].in_use)
@@ -73,21 +100,27 @@ static int render_status(struct manager *m, FILE *f, bool json)
                 .domains = domains,
                 .n_domains = n,
                 .history = &m->history,
+                .clients = clients,
+                .n_clients = n_clients,
+                .bus = m->bus != NULL,
+                .app_socket = m->appsock ? m->config.app_socket : "",
         };
         report_status(f, &s, json);
+        free(clients);
         return 0;
 }
 
-static int render_rank(struct manager *m, const struct ctl_request *req, uid_t viewer, FILE *f)
+static int render_rank(struct manager *m, enum ctl_command cmd, uint32_t flags, pid_t pid, const char *domain,
+                       uid_t viewer, FILE *f)
 {
-        bool json = req->flags & CTL_FLAG_JSON;
-        struct domain *d = manager_find_domain(m, req->domain);
+        bool json = flags & CTL_FLAG_JSON;
+        struct domain *d = manager_find_domain(m, domain);
         size_t n;
         int r;
 
         if (!d)
                 return -ENOENT;
-        r = manager_rank(m, d, PROC_READ_ALL, req->hdr.type == CTL_WHY || (req->flags & CTL_FLAG_ALL), &n);
+        r = manager_rank(m, d, PROC_READ_ALL, cmd == CTL_WHY || (flags & CTL_FLAG_ALL), &n);
         if (r < 0)
                 return r;
         struct report_rank rr = {
@@ -100,10 +133,30 @@ static int render_rank(struct manager *m, const struct ctl_request *req, uid_t v
                 .dropped = m->procs.dropped,
                 .viewer_uid = viewer,
         };
-        if (req->hdr.type == CTL_WHY)
-                return report_why(f, &rr, req->pid, json);
+        if (cmd == CTL_WHY)
+                return report_why(f, &rr, pid, json);
         report_rank(f, &rr, json);
         return 0;
+}
+
+int manager_render(struct manager *m, enum ctl_command cmd, uint32_t flags, pid_t pid, const char *domain,
+                   uid_t viewer_uid, FILE *f)
+{
+        switch (cmd) {
+        case CTL_STATUS:
+                return render_status(m, f, flags & CTL_FLAG_JSON);
+        case CTL_RANK:
+        case CTL_WHY:
+                return render_rank(m, cmd, flags, pid, domain, viewer_uid, f);
+        case CTL_HISTORY:
+                report_history(f, &m->history, viewer_uid, flags & CTL_FLAG_JSON);
+                return 0;
+        case CTL_RESTART_LIST:
+                report_restart_list(f, &m->history, viewer_uid, flags & CTL_FLAG_JSON);
+                return 0;
+        default:
+                return -EINVAL;
+        }
 }
 
 static int control_render(struct manager *m, const struct ctl_request *req, uid_t viewer, int memfd)
@@ -116,22 +169,7 @@ static int control_render(struct manager *m, const struct ctl_request *req, uid_
                 close(fd);
                 return -errno;
         }
-        int r;
-        switch (req->hdr.type) {
-        case CTL_STATUS:
-                r = render_status(m, f, req->flags & CTL_FLAG_JSON);
-                break;
-        case CTL_RANK:
-        case CTL_WHY:
-                r = render_rank(m, req, viewer, f);
-                break;
-        case CTL_HISTORY:
-                report_history(f, &m->history, viewer, req->flags & CTL_FLAG_JSON);
-                r = 0;
-                break;
-        default:
-                r = -EINVAL;
-        }
+        int r = manager_render(m, req->hdr.type, req->flags, req->pid, req->domain, viewer, f);
         if (fclose(f) != 0 && r == 0)
                 r = -errno;
         if (r == 0 && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)

@@ -27,6 +27,7 @@ enum ctl_command {
         CTL_RANK = 2,
         CTL_WHY = 3,
         CTL_HISTORY = 4,
+        CTL_RESTART_LIST = 5,    /* what a shell needs to bring closed apps back */
         _CTL_COMMAND_MAX,
 };
 

@@ -36,6 +36,12 @@ const char *kill_outcome_to_string(enum kill_outcome o)
                 return "pending";
         case KILL_DIED:
                 return "died";
+        case KILL_CLOSED:
+                return "closed-by-itself";
+        case KILL_AT_DEADLINE:
+                return "killed-at-deadline";
+        case KILL_BY_FLOOR:
+                return "killed-by-floor";
         case KILL_TIMED_OUT:
                 return "timed-out";
         case KILL_DRY_RUN:
@@ -46,4 +52,10 @@ const char *kill_outcome_to_string(enum kill_outcome o)
                 return "failed";
         }
         return "unknown";
+}
+
+bool kill_outcome_is_final(enum kill_outcome o)
+{
+        return o == KILL_DIED || o == KILL_CLOSED || o == KILL_AT_DEADLINE || o == KILL_BY_FLOOR ||
+               o == KILL_GONE;
 }

@@ -18,8 +18,11 @@
 #define HISTORY_DOMAIN_MAX 64
 
 enum kill_outcome {
-        KILL_PENDING,       /* signalled, not yet dead */
+        KILL_PENDING,       /* signalled (or asked to close), not yet dead */
         KILL_DIED,          /* died after SIGKILL */
+        KILL_CLOSED,        /* a registered app closed by itself when asked */
+        KILL_AT_DEADLINE,   /* a registered app did not close in its grace period */
+        KILL_BY_FLOOR,      /* killed during its grace period: the emergency floor */
         KILL_TIMED_OUT,     /* still alive at the wait deadline */
         KILL_DRY_RUN,       /* dry-run: only said what it would do */
         KILL_GONE,          /* exited before it could be signalled */
@@ -40,6 +43,12 @@ struct kill_record {
         uint64_t freed_kib;             /* rss + swap of the victim at the decision */
         uint64_t trigger_to_death_usec; /* from the level event to the death */
         enum kill_outcome outcome;
+
+        /* Registered applications only (client_id 0 otherwise). */
+        uint64_t client_id;
+        char client_name[64];
+        bool saved;                     /* it had confirmed a save before it went */
+        char state_ref[256];            /* where it said its state is */
 };
 
 struct history {
@@ -60,3 +69,5 @@ const struct kill_record *history_get(const struct history *h, size_t i);
 struct kill_record *history_find(struct history *h, uint64_t id);
 
 const char *kill_outcome_to_string(enum kill_outcome o);
+/* Whether the outcome ended the process (any but pending/dry-run/failed). */
+bool kill_outcome_is_final(enum kill_outcome o);

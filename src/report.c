@@ -98,7 +98,61 @@ static void record_json(FILE *f, const struct kill_record *r, uid_t viewer)
         badness_explain(&r->badness, buf, sizeof(buf));
         json_key(f, "explanation", 0);
         json_string(f, buf);
+        fputs(",\"client\":", f);
+        if (r->client_id) {
+                fputc('{', f);
+                json_key(f, "name", 1);
+                json_string(f, r->client_name);
+                fprintf(f, ",\"saved\":%s", r->saved ? "true" : "false");
+                json_key(f, "state_ref", 0);
+                json_string(f, visible_cmdline(r->state_ref, r->uid, viewer));
+                fputc('}', f);
+        } else {
+                fputs("null", f);
+        }
         fputc('}', f);
+}
+
+void report_restart_list(FILE *f, const struct history *h, uid_t viewer_uid, bool json)
+{
+        bool first = true;
+
+        if (json)
+                fputs("{\"restart\":[\n", f);
+        for (size_t i = h->count; i-- > 0;) {
+                const struct kill_record *r = history_get(h, i);
+                if (!kill_outcome_is_final(r->outcome) || r->outcome == KILL_GONE)
+                        continue;
+                if (viewer_uid != 0 && viewer_uid != r->uid)
+                        continue;
+                const char *name = r->client_id ? r->client_name : r->comm;
+                if (json) {
+                        if (!first)
+                                fputs(",\n", f);
+                        fprintf(f, "{\"id\":%" PRIu64 ",\"time_usec\":%" PRIu64 ",\"uid\":%u", r->id,
+                                r->realtime_usec, (unsigned)r->uid);
+                        json_key(f, "name", 0);
+                        json_string(f, name);
+                        json_key(f, "cmdline", 0);
+                        json_string(f, r->cmdline);
+                        fprintf(f, ",\"saved\":%s", r->saved ? "true" : "false");
+                        json_key(f, "state_ref", 0);
+                        json_string(f, r->state_ref);
+                        json_key(f, "outcome", 0);
+                        json_string(f, kill_outcome_to_string(r->outcome));
+                        fputc('}', f);
+                } else {
+                        if (first)
+                                fprintf(f, "%-4s %-16s %-6s %-30s %s\n", "ID", "NAME", "SAVED", "STATE", "COMMAND");
+                        fprintf(f, "%-4" PRIu64 " %-16s %-6s %-30s %s\n", r->id, name, r->saved ? "yes" : "no",
+                                r->state_ref[0] ? r->state_ref : "-", r->cmdline[0] ? r->cmdline : "-");
+                }
+                first = false;
+        }
+        if (json)
+                fputs(first ? "]}\n" : "\n]}\n", f);
+        else if (first)
+                fputs("nothing to restart\n", f);
 }
 
 void report_history(FILE *f, const struct history *h, uid_t viewer_uid, bool json)
@@ -128,10 +182,14 @@ void report_history(FILE *f, const struct history *h, uid_t viewer_uid, bool jso
                         kill_outcome_to_string(r->outcome), (int)r->pid, r->comm, (unsigned)r->uid,
                         r->domain, level_to_string(r->level),
                         format_kib(r->freed_kib, freed, sizeof(freed)));
-                if (r->outcome == KILL_DIED)
-                        fprintf(f, ", dead %" PRIu64 " ms after the trigger",
+                if (kill_outcome_is_final(r->outcome) && r->outcome != KILL_GONE)
+                        fprintf(f, ", gone %" PRIu64 " ms after the trigger",
                                 r->trigger_to_death_usec / USEC_PER_MSEC);
                 fputc('\n', f);
+                if (r->client_id)
+                        fprintf(f, "    app: %s, %s%s%s\n", r->client_name,
+                                r->saved ? "state saved" : "state NOT saved", r->state_ref[0] ? " to " : "",
+                                visible_cmdline(r->state_ref, r->uid, viewer_uid));
                 const char *cmd = visible_cmdline(r->cmdline, r->uid, viewer_uid);
                 if (cmd[0])
                         fprintf(f, "    cmdline: %s\n", cmd);
@@ -158,6 +216,25 @@ void report_status(FILE *f, const struct report_status *s, bool json)
                         status_domain_json(f, &s->domains[i]);
                         fputs(i + 1 < s->n_domains ? ",\n" : "\n", f);
                 }
+                fprintf(f, "],\"bus\":%s", s->bus ? "true" : "false");
+                json_key(f, "app_socket", 0);
+                json_string(f, s->app_socket);
+                fputs(",\"clients\":[\n", f);
+                for (size_t i = 0; i < s->n_clients; i++) {
+                        const struct report_client *c = &s->clients[i];
+                        fprintf(f, "{\"id\":%" PRIu64 ",\"pid\":%d,\"uid\":%u", c->id, (int)c->pid,
+                                (unsigned)c->uid);
+                        json_key(f, "name", 0);
+                        json_string(f, c->name);
+                        json_key(f, "transport", 0);
+                        json_string(f, c->transport);
+                        fprintf(f, ",\"saved\":%s", c->saved ? "true" : "false");
+                        json_key(f, "state_ref", 0);
+                        json_string(f, c->state_ref);
+                        json_key(f, "pending", 0);
+                        json_string(f, c->pending);
+                        fputs(i + 1 < s->n_clients ? "},\n" : "}\n", f);
+                }
                 fputs("],\"history\":", f);
                 report_history(f, s->history, 0, true);
                 fputs("}\n", f);
@@ -170,6 +247,13 @@ void report_status(FILE *f, const struct report_status *s, bool json)
                 s->process_capacity);
         for (size_t i = 0; i < s->n_domains; i++)
                 status_domain_text(f, &s->domains[i]);
+        fprintf(f, "applications: %zu registered (socket %s, D-Bus %s)\n", s->n_clients,
+                s->app_socket[0] ? s->app_socket : "off", s->bus ? "connected" : "off");
+        for (size_t i = 0; i < s->n_clients; i++) {
+                const struct report_client *c = &s->clients[i];
+                fprintf(f, "  %s pid %d uid %u over %s%s%s%s\n", c->name, (int)c->pid, (unsigned)c->uid,
+                        c->transport, c->saved ? ", saved" : "", c->state_ref[0] ? " to " : "", c->state_ref);
+        }
         size_t shown = s->history->count < 5 ? s->history->count : 5;
         if (shown == 0) {
                 fputs("no kills recorded\n", f);

@@ -36,6 +36,17 @@ struct report_domain {
         pid_t dying_pid;                /* victim being waited for, 0 if none */
 };
 
+struct report_client {
+        uint64_t id;
+        const char *name;
+        pid_t pid;
+        uid_t uid;
+        const char *transport;          /* "socket" or "D-Bus" */
+        bool saved;
+        const char *state_ref;
+        const char *pending;            /* "none", "save", "close" */
+};
+
 struct report_status {
         const char *version;
         pid_t pid;
@@ -48,6 +59,10 @@ struct report_status {
         const struct report_domain *domains;
         size_t n_domains;
         const struct history *history;
+        const struct report_client *clients;
+        size_t n_clients;
+        bool bus;                       /* connected to the system bus */
+        const char *app_socket;         /* "" when not listening */
 };
 
 struct report_rank {
@@ -68,3 +83,7 @@ void report_rank(FILE *f, const struct report_rank *r, bool json);
 /* Returns 0, or -ESRCH when pid is not in the ranking (nothing written). */
 int report_why(FILE *f, const struct report_rank *r, pid_t pid, bool json);
 void report_history(FILE *f, const struct history *h, uid_t viewer_uid, bool json);
+/* The processes that were closed or killed, newest first, with what a shell
+ * needs to start them again: name, command line, saved-state reference.
+ * Non-root viewers see only their own. */
+void report_restart_list(FILE *f, const struct history *h, uid_t viewer_uid, bool json);

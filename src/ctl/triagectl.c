@@ -48,6 +48,7 @@ static void help(void)
                "  rank            candidates in kill order with their scores\n"
                "  why PID         how PID's score is made up and where it ranks\n"
                "  history         the kills (and dry-run decisions) on record\n"
+               "  restart-list    closed applications, with what a shell needs to restart them\n"
                "\n"
                "Options:\n"
                "  -j, --json          print JSON (one candidate or record per line)\n"
@@ -61,7 +62,7 @@ static void help(void)
                "  -V, --version       show the version and exit\n"
                "\n"
                "Without a running daemon, rank and why are computed locally for the system\n"
-               "domain; status and history exit with status 3.\n");
+               "domain; status, history and restart-list exit with status 3.\n");
 }
 
 static int print_fd(int fd)
@@ -280,6 +281,8 @@ int main(int argc, char *argv[])
                 cmd = CTL_WHY;
         else if (strcmp(verb, "history") == 0)
                 cmd = CTL_HISTORY;
+        else if (strcmp(verb, "restart-list") == 0)
+                cmd = CTL_RESTART_LIST;
         else {
                 fprintf(stderr, "triagectl: unknown command '%s'; try 'triagectl --help'\n", verb);
                 return EXIT_FAILURE;
