@@ -45,26 +45,35 @@ struct badness {
         uint64_t rss_pages;             /* anon + file + shmem */
         uint64_t swap_pages;
         uint64_t pgtables_pages;
-        uint64_t charged_pages;         /* memory held for it by others (0 in kernel mode) */
+        uint64_t charged_pages;         /* memory held for it by others, from charged_kib
+                                           (rounded up); 0 when charged_kib is 0, which
+                                           is what matches the kernel */
         int oom_score_adj;
-        int64_t adj_pages;              /* the adj term in pages (kernel mode) */
+        int64_t adj_pages;              /* the adj term in pages (kernel mode; 0 in
+                                           2010 mode, where adj is added as is) */
         int64_t points;                 /* kernel oom_badness() result in pages;
                                            2010 mode: the 1..1000 score */
         unsigned score;                 /* kernel mode: /proc/PID/oom_score value;
                                            2010 mode: 0..1000 */
+        bool root_bonus;                /* 2010 mode: the 3% root bonus was applied */
 };
 
 /*
  * Computes p's badness against allowable_pages. charged_kib is memory held
- * for p by others (X pixmaps, GPU); it is added to the memory parts, so pass
- * 0 to match the kernel. Never fails: an unkillable process gets
- * ret->unkillable set and score 0.
+ * for p by others (X pixmaps, GPU); it is added to the memory parts (triage's
+ * extension of the kernel formula), so pass 0 to match the kernel. Never
+ * fails: an unkillable process gets ret->unkillable set, points 0 and score
+ * 0 (the memory parts are still filled in for explanations). An
+ * allowable_pages of 0 counts as 1 (a cgroup limit of 0) and a page_kib of 0
+ * as 4.
  */
 void badness_compute(const struct proc_entry *p, uint64_t allowable_pages, unsigned page_kib,
                      uint64_t charged_kib, enum badness_mode mode, struct badness *ret);
 
 /* Orders two results: > 0 if a is the worse (killed first), like the
- * kernel's oom_evaluate_task() comparison of points. */
+ * kernel's oom_evaluate_task() comparison of points. Unkillable results
+ * sort after every killable one; equal points are broken by the larger
+ * rss_pages; 0 only when both match. */
 int badness_compare(const struct badness *a, const struct badness *b);
 
 /* Exact legacy conversions as fs/proc/base.c does them. oom_adj is

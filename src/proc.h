@@ -98,8 +98,10 @@ void proc_parse_cmdline(const char *buf, size_t len, struct proc_entry *e);
 int proc_read_pid(int procfd, pid_t pid, unsigned what, struct proc_entry *ret);
 
 /* Rescans every numeric entry of procfd into t (t->n reset first). Vanished
- * processes are skipped silently. Returns the number stored or -errno if
- * procfd itself cannot be listed. Allocates nothing. */
+ * processes are skipped silently, and so are unreadable or malformed ones;
+ * t->dropped counts the live processes that did not fit. Returns the number
+ * stored, or -errno if procfd itself cannot be listed or we run out of fds
+ * or memory (-EMFILE, -ENFILE, -ENOMEM). Allocates nothing. */
 int proc_scan(int procfd, unsigned what, struct proc_table *t);
 
 /* Re-reads only the start time of pid (for identity checks before a kill).
