@@ -140,6 +140,8 @@ int domain_sample(struct domain *d)
                            d->name, level_to_string(old), level_to_string(d->level),
                            format_kib(d->available_kib, a, sizeof(a)),
                            format_kib(d->allowable_kib, b, sizeof(b)), d->has_psi ? d->psi.full.avg10 : 0.0);
+        if (d->level != old)
+                ladder_level_changed(d, old, d->level);
         domain_arm_timer(d);
         return 0;
 }

@@ -482,6 +482,18 @@ int manager_new(const struct manager_options *o, struct manager **ret)
         r = control_open(m);
         if (r < 0)
                 return r;
+        r = appsock_open(m, &m->appsock);
+        if (r < 0)
+                log_warning_errno(r, "cannot listen for applications on %s: they cannot register",
+                                  m->config.app_socket);
+        if (m->config.bus) {
+                r = bus_open(m, &m->bus);
+                if (r < 0)
+                        log_warning_errno(r, "no system bus: running without D-Bus (no LowMemoryWarning, "
+                                             "no org.triage.Manager1)");
+        } else {
+                log_info("bus = no: not on D-Bus");
+        }
         manager_lock_memory(m);
         return 0;
 }
@@ -502,6 +514,8 @@ struct manager *manager_free(struct manager *m)
         if (!m)
                 return NULL;
         control_close(m);
+        m->bus = bus_free(m->bus);
+        m->appsock = appsock_free(m->appsock);
         manager_stop_domains(m);
         m->inotify_source = sd_event_source_disable_unref(m->inotify_source);
         m->rescan_source = sd_event_source_disable_unref(m->rescan_source);
@@ -514,4 +528,67 @@ struct manager *manager_free(struct manager *m)
         free(m->ranked);
         free(m);
         return NULL;
+}
+
+static const char *transport_name(enum client_transport t)
+{
+        return t == CLIENT_TRANSPORT_BUS ? "D-Bus" : "socket";
+}
+
+struct client *manager_client_register(struct manager *m, enum client_transport t, const struct client_ops *ops,
+                                       void *transport_data, pid_t pid, uid_t uid, const char *name,
+                                       int *ret_err)
+{
+        uint64_t ticks;
+        int r;
+
+        /* The PID came from the kernel; the start time pins it to this
+         * process, so a recycled PID never inherits the registration. */
+        r = proc_read_start_time(m->procfd, pid, &ticks);
+        if (r < 0) {
+                *ret_err = r == -ENOENT ? -ESRCH : r;
+                return NULL;
+        }
+        struct client *c = clients_add(&m->clients, t, ops, transport_data, pid, uid, ticks, name, ret_err);
+        if (!c) {
+                log_info_errno(*ret_err, "registration of pid %d (uid %u) over %s refused", (int)pid,
+                               (unsigned)uid, transport_name(t));
+                return NULL;
+        }
+        log_info("client %s registered: pid %d, uid %u, over %s (id %" PRIu64 ")", c->name, (int)pid,
+                 (unsigned)uid, transport_name(t), c->id);
+        return c;
+}
+
+void manager_client_unregister(struct manager *m, struct client *c)
+{
+        log_info("client %s (pid %d) unregistered", c->name, (int)c->pid);
+        /* Its answers live on in the record if it is a victim. */
+        act_client_answered(m, c);
+        clients_remove(&m->clients, c);
+}
+
+int manager_client_saved(struct manager *m, struct client *c, uint32_t serial, const char *state_ref)
+{
+        int r = client_answer_saved(c, serial, state_ref, now_usec(CLOCK_REALTIME));
+
+        if (r < 0)
+                return log_debug_errno(r, "client %s (pid %d): unexpected 'saved' (serial %u)", c->name,
+                                       (int)c->pid, serial);
+        log_info("client %s (pid %d) saved its state%s%s", c->name, (int)c->pid, c->state_ref[0] ? " to " : "",
+                 c->state_ref);
+        act_client_answered(m, c);
+        return 0;
+}
+
+int manager_client_closing(struct manager *m, struct client *c, uint32_t serial)
+{
+        int r = client_answer_closing(c, serial);
+
+        if (r < 0)
+                return log_debug_errno(r, "client %s (pid %d): unexpected 'closing' (serial %u)", c->name,
+                                       (int)c->pid, serial);
+        log_info("client %s (pid %d) is closing", c->name, (int)c->pid);
+        act_client_answered(m, c);
+        return 0;
 }

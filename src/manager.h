@@ -9,6 +9,8 @@
  *   domain.c   one domain: its pressure sources, sampling, levels
  *   act.c      choosing and killing a victim, waiting for its death
  *   control.c  the control socket (triagectl)
+ *   appsock.c  the application socket (libtriage clients)
+ *   bus.c      D-Bus: org.freedesktop.LowMemoryMonitor and org.triage.Manager1
  */
 #pragma once
 
@@ -17,8 +19,12 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include <stdio.h>
+
 #include "cgroup.h"
+#include "clients.h"
 #include "config.h"
+#include "ctl.h"
 #include "history.h"
 #include "level.h"
 #include "meminfo.h"
@@ -71,9 +77,18 @@ struct domain {
 
         uint64_t event_usec;                /* when the last sample was triggered */
 
-        /* The action in flight: one per domain. */
+        /* The action in flight: one per domain. A registered victim is
+         * first asked to save and close (ACT_GRACE); SIGKILL follows at
+         * the deadline, or at once if the emergency floor is reached. */
+        enum act_phase {
+                ACT_IDLE,
+                ACT_GRACE,      /* asked to close, waiting */
+                ACT_KILLED,     /* SIGKILL sent, waiting for the death */
+        } phase;
+        enum kill_outcome outcome_on_exit;  /* what its death will be recorded as */
         int victim_pidfd;
         pid_t victim_pid;
+        uint64_t victim_client_id;
         uint64_t victim_record_id;
         sd_event_source *victim_source;
         sd_event_source *victim_deadline;
@@ -104,6 +119,9 @@ struct manager_options {
         const char *domains[CONFIG_DOMAINS_MAX]; /* -d [NAME=]PATH */
         size_t n_domains;
 };
+
+struct appsock;
+struct bus;
 
 struct manager {
         sd_event *event;
@@ -136,6 +154,10 @@ struct manager {
         sd_event_source *listen_source;
         sd_event_source *listen_pause_source;
         struct control_conn conns[CONTROL_CONN_MAX];
+
+        struct clients clients;             /* registered applications */
+        struct appsock *appsock;            /* NULL when not listening */
+        struct bus *bus;                    /* NULL without a bus */
 };
 
 /* manager.c */
@@ -152,6 +174,25 @@ int manager_rank(struct manager *m, const struct domain *d, unsigned what, bool 
                  size_t *ret_n);
 void manager_policy_domain(const struct manager *m, const struct domain *d, struct policy_domain *ret);
 
+/*
+ * For transports (appsock.c, bus.c). pid and uid come from the kernel.
+ * register: checks the process exists (reading its start time from /proc)
+ * and adds it; returns NULL with *ret_err (see clients_add(), -ESRCH).
+ * unregister: the transport is going away (disconnect, name lost).
+ * saved/closing: the client's answers, checked against what is pending.
+ */
+struct client *manager_client_register(struct manager *m, enum client_transport t, const struct client_ops *ops,
+                                       void *transport_data, pid_t pid, uid_t uid, const char *name,
+                                       int *ret_err);
+void manager_client_unregister(struct manager *m, struct client *c);
+int manager_client_saved(struct manager *m, struct client *c, uint32_t serial, const char *state_ref);
+int manager_client_closing(struct manager *m, struct client *c, uint32_t serial);
+/* Renders what triagectl's commands show (status, rank, why, history,
+ * restart list) into f, for the control socket and the bus's read-only
+ * methods. Returns 0, -ENOENT (no such domain), -ESRCH (no such pid). */
+int manager_render(struct manager *m, enum ctl_command cmd, uint32_t flags, pid_t pid, const char *domain,
+                   uid_t viewer_uid, FILE *f);
+
 /* domain.c */
 int domain_start(struct domain *d);
 void domain_stop(struct domain *d);
@@ -162,11 +203,36 @@ int domain_sample(struct domain *d);
 void domain_check(struct domain *d);
 const char *domain_kind_to_string(enum domain_kind k);
 
+/* ladder.c: what each level asks of applications. */
+/* Called by domain_sample() on every level change. */
+void ladder_level_changed(struct domain *d, enum triage_level old, enum triage_level level);
+/* Whether the process is in the domain (reads its cgroup). */
+bool domain_has_pid(struct domain *d, pid_t pid);
+
 /* act.c */
-/* Chooses and kills a victim for the domain if none is in flight. */
+/* At CRITICAL or worse: chooses a victim if none is in flight and asks it
+ * to close (registered apps, CRITICAL) or kills it; in a grace period,
+ * kills at once when the domain reaches EMERGENCY. */
 int act_on_domain(struct domain *d);
+/* A registered victim answered: copy what it said into its record. */
+void act_client_answered(struct manager *m, const struct client *c);
 /* Forgets the action in flight (the domain is going away). */
 void act_cancel(struct domain *d);
+
+/* appsock.c: the libtriage socket (path from the config). */
+int appsock_open(struct manager *m, struct appsock **ret);
+struct appsock *appsock_free(struct appsock *a);
+
+/* bus.c: connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured),
+ * owns the names, exports the objects. Returns -errno when there is no bus;
+ * the daemon then runs without it. */
+int bus_open(struct manager *m, struct bus **ret);
+struct bus *bus_free(struct bus *b);
+/* org.freedesktop.LowMemoryMonitor.LowMemoryWarning(y): 50, 100 or 255. */
+void bus_emit_low_memory_warning(struct bus *b, enum triage_level level);
+/* org.triage.Manager1 signals. */
+void bus_emit_level_changed(struct bus *b, const char *domain, enum triage_level level);
+void bus_emit_killed(struct bus *b, const struct kill_record *r);
 
 /* control.c */
 int control_open(struct manager *m);

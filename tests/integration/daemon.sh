@@ -11,9 +11,12 @@ SOCK=$WORK/control.sock
 . "$(dirname "$0")/lib.sh"
 trap 'stop_daemon; rm -rf "$WORK"' EXIT
 
-cat > "$WORK/triage.conf" <<'CONF'
+cat > "$WORK/triage.conf" <<CONF
 [daemon]
 dry_run = no
+[clients]
+socket = $WORK/app.sock
+bus = no
 [domains]
 auto_cgroups = no
 CONF
@@ -54,7 +57,7 @@ ctl status --json | grep -q '"dry_run":false' || fail "old configuration not kep
 pass "broken reload rejected, old configuration kept"
 
 # SIGHUP with a good file: applied.
-printf '[daemon]\ndry_run = yes\n[domains]\nauto_cgroups = no\n' > "$WORK/triage.conf"
+printf '[daemon]\ndry_run = yes\n[clients]\nsocket = %s\nbus = no\n[domains]\nauto_cgroups = no\n' "$WORK/app.sock" > "$WORK/triage.conf"
 kill -HUP "$DAEMON_PID"
 wait_log 'configuration reloaded' || fail "good config not reloaded"
 ctl status --json | grep -q '"dry_run":true' || fail "new configuration not applied"

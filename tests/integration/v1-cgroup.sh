@@ -31,7 +31,7 @@ echo $((64 << 20)) > "$CG/memory.limit_in_bytes"
 # No swap for the child either, where the kernel accounts it.
 [ -f "$CG/memory.memsw.limit_in_bytes" ] && echo $((64 << 20)) > "$CG/memory.memsw.limit_in_bytes"
 
-printf '[domains]\nauto_cgroups = no\n' > "$WORK/triage.conf"
+printf '[clients]\nsocket = %s\nbus = no\n[domains]\nauto_cgroups = no\n' "$WORK/app.sock" > "$WORK/triage.conf"
 start_daemon -c "$WORK/triage.conf" -s "$SOCK" --no-mlock -d "it=/$NAME"
 grep -q "domain it (cgroup-v1 /$NAME)" "$LOG" || fail "the cgroup is not watched as a domain"
 grep -q "domain it.*usage threshold" "$LOG" && fail "usage thresholds could not be set"

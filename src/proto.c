@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+#include "proto.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "level.h"
+
+/* Linked into libtriage too: nothing here may use the daemon's helpers
+ * (util.c, log.c), only libc. */
+
+struct proto_type_info {
+        uint16_t type;
+        enum proto_direction dir;
+        uint32_t size;
+        const char *name;
+};
+
+static const struct proto_type_info proto_types[] = {
+        { PROTO_REGISTER, PROTO_TO_DAEMON, sizeof(struct proto_register), "REGISTER" },
+        { PROTO_SAVED, PROTO_TO_DAEMON, sizeof(struct proto_saved), "SAVED" },
+        { PROTO_CLOSING, PROTO_TO_DAEMON, sizeof(struct proto_closing), "CLOSING" },
+        { PROTO_UNREGISTER, PROTO_TO_DAEMON, sizeof(struct proto_unregister), "UNREGISTER" },
+        { PROTO_REGISTERED, PROTO_TO_APP, sizeof(struct proto_registered), "REGISTERED" },
+        { PROTO_LEVEL, PROTO_TO_APP, sizeof(struct proto_level), "LEVEL" },
+        { PROTO_SAVE_STATE, PROTO_TO_APP, sizeof(struct proto_save_state), "SAVE_STATE" },
+        { PROTO_EMERGENCY_CLOSE, PROTO_TO_APP, sizeof(struct proto_emergency_close), "EMERGENCY_CLOSE" },
+        { PROTO_ERROR, PROTO_TO_APP, sizeof(struct proto_error), "ERROR" },
+};
+
+static const struct proto_type_info *type_info(uint16_t type)
+{
+        for (size_t i = 0; i < sizeof(proto_types) / sizeof(proto_types[0]); i++)
+                if (proto_types[i].type == type)
+                        return &proto_types[i];
+        return NULL;
+}
+
+static void header_init(struct proto_header *h, enum proto_type type, size_t size)
+{
+        *h = (struct proto_header){ .version = PROTO_VERSION, .type = (uint16_t)type, .length = (uint32_t)size };
+}
+
+/* Copies s into a fixed field, zero-filling the rest so that no stack
+ * garbage goes out on the socket. */
+static int pack_string(char *dst, size_t size, const char *s)
+{
+        size_t len = strlen(s);
+
+        if (len >= size)
+                return -ENAMETOOLONG;
+        memset(dst, 0, size);
+        memcpy(dst, s, len);
+        return 0;
+}
+
+int proto_pack_register(struct proto_register *m, const char *name)
+{
+        if (!name || !name[0])
+                return -EINVAL;
+        header_init(&m->hdr, PROTO_REGISTER, sizeof(*m));
+        return pack_string(m->name, sizeof(m->name), name);
+}
+
+int proto_pack_saved(struct proto_saved *m, uint32_t serial, const char *state_ref)
+{
+        header_init(&m->hdr, PROTO_SAVED, sizeof(*m));
+        m->serial = serial;
+        return pack_string(m->state_ref, sizeof(m->state_ref), state_ref ? state_ref : "");
+}
+
+void proto_pack_closing(struct proto_closing *m, uint32_t serial)
+{
+        header_init(&m->hdr, PROTO_CLOSING, sizeof(*m));
+        m->serial = serial;
+}
+
+void proto_pack_unregister(struct proto_unregister *m)
+{
+        header_init(&m->hdr, PROTO_UNREGISTER, sizeof(*m));
+}
+
+void proto_pack_registered(struct proto_registered *m, uint64_t client_id)
+{
+        header_init(&m->hdr, PROTO_REGISTERED, sizeof(*m));
+        m->client_id = client_id;
+}
+
+void proto_pack_level(struct proto_level *m, uint8_t level, uint8_t lmm_byte)
+{
+        memset(m, 0, sizeof(*m));
+        header_init(&m->hdr, PROTO_LEVEL, sizeof(*m));
+        m->level = level;
+        m->lmm_byte = lmm_byte;
+}
+
+void proto_pack_save_state(struct proto_save_state *m, uint32_t serial, uint32_t deadline_msec)
+{
+        header_init(&m->hdr, PROTO_SAVE_STATE, sizeof(*m));
+        m->serial = serial;
+        m->deadline_msec = deadline_msec;
+}
+
+void proto_pack_emergency_close(struct proto_emergency_close *m, uint32_t serial, uint32_t deadline_msec)
+{
+        header_init(&m->hdr, PROTO_EMERGENCY_CLOSE, sizeof(*m));
+        m->serial = serial;
+        m->deadline_msec = deadline_msec;
+}
+
+void proto_pack_error(struct proto_error *m, int errnum, uint16_t about_type)
+{
+        memset(m, 0, sizeof(*m));
+        header_init(&m->hdr, PROTO_ERROR, sizeof(*m));
+        /* Accept -errno as well: callers pass what functions returned. */
+        m->errnum = errnum < 0 ? -errnum : errnum;
+        m->about_type = about_type;
+}
+
+static bool has_nul(const char *s, size_t size)
+{
+        return memchr(s, '\0', size) != NULL;
+}
+
+/* The checks that go beyond the size: run on an aligned copy. */
+static int validate_fields(const union proto_message *m)
+{
+        switch (m->hdr.type) {
+        case PROTO_REGISTER:
+                return has_nul(m->reg.name, sizeof(m->reg.name)) ? 0 : -EINVAL;
+        case PROTO_SAVED:
+                return has_nul(m->saved.state_ref, sizeof(m->saved.state_ref)) ? 0 : -EINVAL;
+        case PROTO_LEVEL:
+                if (m->level.level >= _TRIAGE_LEVEL_MAX || m->level.reserved[0] || m->level.reserved[1])
+                        return -EINVAL;
+                return 0;
+        case PROTO_SAVE_STATE:
+                return m->save_state.serial != 0 ? 0 : -EINVAL;
+        case PROTO_EMERGENCY_CLOSE:
+                return m->emergency_close.serial != 0 ? 0 : -EINVAL;
+        case PROTO_ERROR:
+                return m->error.errnum > 0 && m->error.reserved == 0 ? 0 : -EINVAL;
+        default:
+                /* CLOSING, UNREGISTER, REGISTERED: any value is well-formed;
+                 * whether a serial is right is for the receiver to say. */
+                return 0;
+        }
+}
+
+int proto_validate(const void *buf, size_t len, enum proto_direction dir, uint16_t *ret_type)
+{
+        union proto_message m;
+
+        if (len < sizeof(struct proto_header))
+                return -EBADMSG;
+        /* Work on a copy: buf need not be aligned, and the checks then
+         * read each byte once. */
+        memset(&m, 0, sizeof(m));
+        memcpy(&m.hdr, buf, sizeof(m.hdr));
+        if (m.hdr.version != PROTO_VERSION)
+                return -EPROTONOSUPPORT;
+        if (len > PROTO_MESSAGE_MAX)
+                return -EMSGSIZE;
+        memcpy(&m, buf, len);
+        if (m.hdr.length != len)
+                return -EBADMSG;
+        const struct proto_type_info *t = type_info(m.hdr.type);
+        if (!t || t->dir != dir)
+                return -EOPNOTSUPP;
+        if (len != t->size)
+                return -EBADMSG;
+        int r = validate_fields(&m);
+        if (r < 0)
+                return r;
+        *ret_type = m.hdr.type;
+        return 0;
+}
+
+uint16_t proto_peek_type(const void *buf, size_t len)
+{
+        struct proto_header h;
+
+        if (len < sizeof(h))
+                return 0;
+        memcpy(&h, buf, sizeof(h));
+        return h.type;
+}
+
+const char *proto_type_to_string(uint16_t type)
+{
+        const struct proto_type_info *t = type_info(type);
+        return t ? t->name : "unknown";
+}

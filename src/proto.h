@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The application protocol between triaged (appsock.c) and libtriage, over
+ * a Unix SOCK_SEQPACKET socket. Shared by both sides: it needs only libc.
+ *
+ * Every message is one packet: a struct proto_header and the fields of its
+ * type, one fixed-size struct per type. A receiver accepts a packet only if
+ * the received size, the header's length and the size of the type's struct
+ * are all the same, the version is PROTO_VERSION, the type is one that
+ * flows in that direction, every string has its NUL and every reserved
+ * byte is 0. Fixed sizes mean no parser: after proto_validate() the packet
+ * can be copied into its struct and used.
+ *
+ * Both ends run on one machine, so integers are in host byte order.
+ *
+ *   application -> daemon           daemon -> application
+ *   REGISTER {name}                 REGISTERED {client_id}
+ *   SAVED {serial, state_ref}       LEVEL {level, lmm_byte}
+ *   CLOSING {serial}                SAVE_STATE {serial, deadline_msec}
+ *   UNREGISTER {}                   EMERGENCY_CLOSE {serial, deadline_msec}
+ *                                   ERROR {errnum, about_type}
+ *
+ * The first message on a connection is REGISTER, answered by REGISTERED or
+ * by ERROR and a closed connection. Identity (pid, uid) is never part of a
+ * message: the daemon takes it from SO_PEERCRED.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+#define PROTO_NAME_MAX 64
+#define PROTO_STATE_REF_MAX 256
+
+enum proto_type {
+        /* application -> daemon */
+        PROTO_REGISTER = 1,
+        PROTO_SAVED = 2,
+        PROTO_CLOSING = 3,
+        PROTO_UNREGISTER = 4,
+        /* daemon -> application: a range of their own, so a message sent
+         * the wrong way is an unknown type, not a different request. */
+        PROTO_REGISTERED = 101,
+        PROTO_LEVEL = 102,
+        PROTO_SAVE_STATE = 103,
+        PROTO_EMERGENCY_CLOSE = 104,
+        PROTO_ERROR = 105,
+};
+
+/* Who receives the packet being checked. */
+enum proto_direction {
+        PROTO_TO_DAEMON,
+        PROTO_TO_APP,
+};
+
+struct proto_header {
+        uint16_t version;
+        uint16_t type;
+        uint32_t length;                       /* of the whole message, header included */
+};
+_Static_assert(sizeof(struct proto_header) == 8, "proto_header is part of the protocol");
+
+struct proto_register {
+        struct proto_header hdr;
+        char name[PROTO_NAME_MAX];             /* what the application calls itself */
+};
+_Static_assert(sizeof(struct proto_register) == 72, "proto_register is part of the protocol");
+
+/* The answer to SAVE_STATE or EMERGENCY_CLOSE: state saved to state_ref. */
+struct proto_saved {
+        struct proto_header hdr;
+        uint32_t serial;
+        char state_ref[PROTO_STATE_REF_MAX];   /* a file, a URI, ... ("" allowed) */
+};
+_Static_assert(sizeof(struct proto_saved) == 268, "proto_saved is part of the protocol");
+
+/* The answer to EMERGENCY_CLOSE: the application is exiting. */
+struct proto_closing {
+        struct proto_header hdr;
+        uint32_t serial;
+};
+_Static_assert(sizeof(struct proto_closing) == 12, "proto_closing is part of the protocol");
+
+struct proto_unregister {
+        struct proto_header hdr;
+};
+_Static_assert(sizeof(struct proto_unregister) == 8, "proto_unregister is part of the protocol");
+
+struct proto_registered {
+        struct proto_header hdr;
+        uint64_t client_id;
+};
+_Static_assert(sizeof(struct proto_registered) == 16, "proto_registered is part of the protocol");
+
+struct proto_level {
+        struct proto_header hdr;
+        uint8_t level;                         /* enum triage_level */
+        uint8_t lmm_byte;                      /* 0, 50, 100, 255: GLib's GMemoryMonitor levels */
+        uint8_t reserved[2];                   /* 0 */
+};
+_Static_assert(sizeof(struct proto_level) == 12, "proto_level is part of the protocol");
+
+/* Asks the application to save its state and answer SAVED with this
+ * serial within deadline_msec (counted from when it was sent). */
+struct proto_save_state {
+        struct proto_header hdr;
+        uint32_t serial;                       /* never 0 */
+        uint32_t deadline_msec;
+};
+_Static_assert(sizeof(struct proto_save_state) == 16, "proto_save_state is part of the protocol");
+
+/* Asks the application to save, answer CLOSING and exit within
+ * deadline_msec; it is killed after that. */
+struct proto_emergency_close {
+        struct proto_header hdr;
+        uint32_t serial;                       /* never 0 */
+        uint32_t deadline_msec;
+};
+_Static_assert(sizeof(struct proto_emergency_close) == 16, "proto_emergency_close is part of the protocol");
+
+struct proto_error {
+        struct proto_header hdr;
+        int32_t errnum;                        /* a positive errno value */
+        uint16_t about_type;                   /* the type of the message refused, 0 if none */
+        uint16_t reserved;                     /* 0 */
+};
+_Static_assert(sizeof(struct proto_error) == 16, "proto_error is part of the protocol");
+
+/* Any message. Receive into a whole union proto_message: it has room for
+ * one byte more than the largest message, so that an oversized packet
+ * shows as oversized instead of being cut to a valid size. */
+#define PROTO_MESSAGE_MAX sizeof(struct proto_saved)
+union proto_message {
+        struct proto_header hdr;
+        struct proto_register reg;
+        struct proto_saved saved;
+        struct proto_closing closing;
+        struct proto_unregister unregister;
+        struct proto_registered registered;
+        struct proto_level level;
+        struct proto_save_state save_state;
+        struct proto_emergency_close emergency_close;
+        struct proto_error error;
+        char raw[PROTO_MESSAGE_MAX + 1];
+};
+_Static_assert(sizeof(union proto_message) > PROTO_MESSAGE_MAX, "room to see an oversized packet");
+
+/*
+ * Fill a message completely (reserved bytes and the unused end of strings
+ * are zeroed, so nothing uninitialised is ever sent). The string packers
+ * return 0, -EINVAL (name NULL or empty) or -ENAMETOOLONG; state_ref may
+ * be NULL for "".
+ */
+int proto_pack_register(struct proto_register *m, const char *name);
+int proto_pack_saved(struct proto_saved *m, uint32_t serial, const char *state_ref);
+void proto_pack_closing(struct proto_closing *m, uint32_t serial);
+void proto_pack_unregister(struct proto_unregister *m);
+void proto_pack_registered(struct proto_registered *m, uint64_t client_id);
+void proto_pack_level(struct proto_level *m, uint8_t level, uint8_t lmm_byte);
+void proto_pack_save_state(struct proto_save_state *m, uint32_t serial, uint32_t deadline_msec);
+void proto_pack_emergency_close(struct proto_emergency_close *m, uint32_t serial, uint32_t deadline_msec);
+void proto_pack_error(struct proto_error *m, int errnum, uint16_t about_type);
+
+/*
+ * Checks a received packet of len bytes for a receiver in direction dir.
+ * On success returns 0 and the type in *ret_type; buf can then be used as
+ * the type's struct. Errors, in the order they are checked:
+ *   -EBADMSG          shorter than a header
+ *   -EPROTONOSUPPORT  another version (checked before the sizes, so a
+ *                     future version is told apart from garbage)
+ *   -EMSGSIZE         longer than PROTO_MESSAGE_MAX
+ *   -EBADMSG          the header's length is not len
+ *   -EOPNOTSUPP       a type unknown in that direction
+ *   -EBADMSG          len is not the size of the type's struct
+ *   -EINVAL           a string without NUL, a reserved byte set, a level
+ *                     out of range, a request with serial 0, an ERROR
+ *                     whose errnum is not positive
+ */
+int proto_validate(const void *buf, size_t len, enum proto_direction dir, uint16_t *ret_type);
+
+/* The type named in a packet's header, or 0 when it is too short to have
+ * one: what an ERROR about a refused packet refers to. */
+uint16_t proto_peek_type(const void *buf, size_t len);
+
+/* "REGISTER", "LEVEL", ... or "unknown". */
+const char *proto_type_to_string(uint16_t type);
