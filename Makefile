@@ -23,6 +23,9 @@ deps:
 	@missing=$$(for p in $(DEPS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	  done); \
+	if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then \
+	  echo "apt package lists are empty: apt-get update"; apt-get update -qq; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "run as root to install packages" >&2; exit 1; fi; \

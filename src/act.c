@@ -47,7 +47,8 @@ static void log_kill(const struct domain *d, const struct kill_record *r)
         if (r->client_id)
                 snprintf(app, sizeof(app), " app=\"%s\" saved=%s state_ref=\"%s\"", r->client_name,
                          r->saved ? "yes" : "no", r->state_ref);
-        log_printf(r->outcome == KILL_DIED || r->outcome == KILL_CLOSED ? LOG_NOTICE : LOG_WARNING,
+        log_printf(r->outcome == KILL_DIED || r->outcome == KILL_CLOSED || r->outcome == KILL_DRY_RUN ? LOG_NOTICE
+                                                                                              : LOG_WARNING,
                    "%s pid=%d comm=%s uid=%u domain=%s level=%s outcome=%s score=%u freed_kib=%" PRIu64
                    " available_kib=%" PRIu64 " trigger_to_death_msec=%" PRIu64 "%s explanation=\"%s\"",
                    r->outcome == KILL_DRY_RUN ? "dry-run: would kill" : "kill", (int)r->pid, r->comm,
