@@ -271,10 +271,7 @@ static int on_client_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
                 /* An error or the deadline passed: no answer. */
                 const sd_bus_error *e = sd_bus_message_get_error(reply);
                 log_debug("bus: %s (pid %d, '%s') did not answer %s: %s", bc->sender, (int)c->pid, c->name,
-                          what,
-                          e && e->message ? e->message
-                          : e && e->name  ? e->name
-                                          : "error");
+                          what, str_or(e->message, e->name));
                 return 0;
         }
         if (call == CLIENT_REQUEST_SAVE)
@@ -396,7 +393,7 @@ static int reply_errno(sd_bus_message *call, int err)
         case -ESRCH:
                 return sd_bus_reply_method_errorf(call, ERROR_NO_SUCH_PROCESS, "No such process.");
         default:
-                return sd_bus_reply_method_errnof(call, err, "Failed: %m");
+                return sd_bus_reply_method_errorf(call, SD_BUS_ERROR_FAILED, "%s.", strerror(-err));
         }
 }
 
@@ -415,8 +412,9 @@ static int answer_register(struct bus_request *req, pid_t pid, uid_t uid)
         struct client *c = manager_client_register(b->manager, CLIENT_TRANSPORT_BUS, &bus_client_ops, bc, pid,
                                                    uid, req->arg, &err);
         if (!c) {
+                char shown[BUS_ARG_MAX * 2];
                 log_debug_errno(err, "bus: %s (pid %d, uid %u) cannot register as '%s'", sender, (int)pid,
-                                (unsigned)uid, req->arg);
+                                (unsigned)uid, utf8_sanitize(req->arg, shown, sizeof(shown)));
                 return reply_errno(req->call, err);
         }
         *bc = (struct bus_client){ .bus = b, .in_use = true, .client_id = c->id };
@@ -455,10 +453,15 @@ static int answer_render(struct bus_request *req, uid_t uid)
         }
         if (fclose(f) != 0 && r == 0)
                 r = -errno;
-        if (r == 0)
+        if (r == 0) {
                 r = sd_bus_reply_method_return(req->call, "s", text ? text : "");
-        else
+                /* Too big for a message (the bus's limit), or no memory:
+                 * the caller gets an error rather than a timeout. */
+                if (r < 0)
+                        (void)reply_errno(req->call, r);
+        } else {
                 r = reply_errno(req->call, r);
+        }
         free(text);
         return r;
 }
@@ -792,7 +795,7 @@ static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata)
         bus_disconnect(b);
         r = bus_connect(b);
         if (r >= 0) {
-                log_info("bus: connected to the system bus again");
+                log_info("bus: connecting to the system bus again");
                 return 0;
         }
         log_debug_errno(r, "bus: still no system bus");
