@@ -77,7 +77,7 @@ int ctl_reply_send(int sock, uint16_t type, int status, int fd)
 
 int ctl_reply_recv(int sock, int *ret_status, int *ret_fd)
 {
-        struct ctl_reply reply;
+        struct ctl_reply reply = { 0 };
         struct iovec iov = { .iov_base = &reply, .iov_len = sizeof(reply) };
         union {
                 struct cmsghdr align;
