@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libtriage: tell the triage low-memory manager (triaged) that this
+ * application can cooperate, and hear from it when memory runs short.
+ *
+ * The daemon may, as memory gets tighter:
+ *   - report the memory level (trim caches at low, save at medium),
+ *   - ask the application to save its state (SaveState), to be answered
+ *     with triage_reply_saved() before the deadline,
+ *   - ask it to save and exit (EmergencyClose), to be answered with
+ *     triage_reply_closing() and an exit before the deadline; the
+ *     application is killed after that.
+ *
+ * The library is plain C with no dependencies and never blocks except in
+ * triage_connect(). It fits any event loop: watch triage_get_fd() for
+ * input and call triage_dispatch() when it is readable; the callbacks run
+ * from there. It is not thread-safe: use one client from one thread at a
+ * time.
+ *
+ * Every function that can fail returns 0 (or a value >= 0) on success and
+ * a negative errno value on failure. See libtriage(3).
+ */
+#ifndef TRIAGE_H
+#define TRIAGE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The memory levels passed to the level callback: the same bytes as GLib's
+ * GMemoryMonitorWarningLevel and low-memory-monitor's LowMemoryWarning. */
+#define TRIAGE_MEMORY_NORMAL 0
+#define TRIAGE_MEMORY_LOW 50        /* free what is easy to rebuild: caches */
+#define TRIAGE_MEMORY_MEDIUM 100    /* save state, expect a SaveState */
+#define TRIAGE_MEMORY_CRITICAL 255  /* the daemon is about to close something */
+
+/* Longest application name and state reference, without the NUL. */
+#define TRIAGE_NAME_MAX 63
+#define TRIAGE_STATE_REF_MAX 255
+
+struct triage_client;
+
+/* Any of these may be NULL. They run inside triage_dispatch(); they may
+ * call triage_reply_*() and also triage_disconnect() on their client. */
+struct triage_callbacks {
+        /* The memory level changed: one of TRIAGE_MEMORY_*. */
+        void (*level)(struct triage_client *client, uint8_t level_byte, void *userdata);
+        /* Save state and call triage_reply_saved(serial, ...) within
+         * deadline_msec. */
+        void (*save_state)(struct triage_client *client, uint32_t serial, uint32_t deadline_msec,
+                           void *userdata);
+        /* Save state, call triage_reply_saved() if it was saved, then
+         * triage_reply_closing(serial) and exit within deadline_msec. */
+        void (*emergency_close)(struct triage_client *client, uint32_t serial, uint32_t deadline_msec,
+                                void *userdata);
+        /* The daemon refused a message but kept the connection: errnum is a
+         * positive errno value (EPROTO: an answer with a serial that is
+         * not, or no longer, awaited), about_type the refused message's
+         * protocol type. */
+        void (*error)(struct triage_client *client, int errnum, uint16_t about_type, void *userdata);
+};
+
+/*
+ * Connects to the daemon's application socket and registers as app_name
+ * (printable, at most TRIAGE_NAME_MAX bytes; NULL: the program's name).
+ * socket_path NULL means $TRIAGE_APP_SOCKET, or the default
+ * /run/triage/app.sock. cb is copied; it may be NULL.
+ *
+ * Waits up to 5 seconds for the daemon's answer; this is the only call
+ * that blocks. Returns 0 and the client in *ret, or:
+ *   -ENOENT, -ECONNREFUSED  no daemon listening there
+ *   -EAGAIN                 the daemon's backlog is full: try later
+ *   -ETIMEDOUT              no answer in time
+ *   -EEXIST                 this process is already registered
+ *   -EUSERS                 too many applications of this user
+ *   -ENOSPC                 too many applications
+ *   -EINVAL, -ENAMETOOLONG  a bad name or socket path
+ *   -ECONNRESET, -EBADMSG   the daemon closed or spoke nonsense
+ */
+int triage_connect(const char *socket_path, const char *app_name, const struct triage_callbacks *cb,
+                   void *userdata, struct triage_client **ret);
+
+/* The id the daemon gave this client (shown by triagectl). */
+uint64_t triage_get_id(struct triage_client *client);
+
+/* The file descriptor to watch for input (POLLIN / G_IO_IN). It stays the
+ * same for the client's life; do not read from or close it. */
+int triage_get_fd(struct triage_client *client);
+
+/*
+ * Reads what the daemon sent and runs the callbacks; call it when the fd
+ * is readable. Never blocks. Returns 0, or a negative errno when the
+ * connection is no longer usable (-ECONNRESET: the daemon went away or
+ * dropped this client; -EBADMSG: a malformed message). After an error the
+ * client stays valid but dead: every call fails the same way until
+ * triage_disconnect(). Refusals that leave the connection up go to the
+ * error callback, not here.
+ */
+int triage_dispatch(struct triage_client *client);
+
+/* Answers a save_state or emergency_close request: the state is saved and
+ * can be found at state_ref (a path, a URI...; NULL for none; printable,
+ * at most TRIAGE_STATE_REF_MAX bytes). Returns 0, -ENAMETOOLONG, -EAGAIN
+ * (the socket is full), -ECONNRESET, -EPIPE. */
+int triage_reply_saved(struct triage_client *client, uint32_t serial, const char *state_ref);
+
+/* Answers an emergency_close request: the application is exiting. */
+int triage_reply_closing(struct triage_client *client, uint32_t serial);
+
+/* Unregisters (without waiting), closes the connection and frees the
+ * client. NULL is allowed. */
+void triage_disconnect(struct triage_client *client);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRIAGE_H */
