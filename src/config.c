@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
+#include <pwd.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,7 @@ enum config_section {
         SECTION_CLIENTS,
         SECTION_DOMAINS,
         SECTION_DOMAIN,         /* [domain NAME] */
+        SECTION_RULE,           /* [rule NAME] */
         _SECTION_MAX,
 };
 
@@ -62,6 +65,7 @@ static const char *const section_names[_SECTION_MAX] = {
         [SECTION_CLIENTS] = "clients",
         [SECTION_DOMAINS] = "domains",
         [SECTION_DOMAIN] = "domain",
+        [SECTION_RULE] = "rule",
 };
 
 struct config_key {
@@ -72,7 +76,7 @@ struct config_key {
         const char *(*format)(const void *field, char *buf, size_t size);
         /* Into struct config; for SECTION_LEVELS into struct level_config
          * (the global one or a domain's); for SECTION_DOMAIN into struct
-         * config_domain. */
+         * config_domain; for SECTION_RULE into struct config_rule. */
         size_t offset;
         size_t size;            /* of the field, to inherit it */
         uint64_t min, max;      /* range, where the parser has one */
@@ -250,6 +254,171 @@ static const char *format_rate_key(const void *field, char *buf, size_t size)
         return buf;
 }
 
+/* One fnmatch(3) pattern or several separated by '|', none of them empty.
+ * A cgroup pattern must be able to match a path: each alternative starts
+ * with '/' or a wildcard. */
+static int parse_globs(const struct config_key *k, const char *value, void *field, bool cgroup)
+{
+        size_t len = strlen(value);
+
+        if (len == 0 || len > k->max)
+                return -EINVAL;
+        for (const char *alt = value;; alt++) {
+                if (*alt == '|' || *alt == '\0')
+                        return -EINVAL;
+                if (cgroup && !strchr("/*?[", *alt))
+                        return -EINVAL;
+                alt = strchrnul(alt, '|');
+                if (*alt == '\0')
+                        break;
+        }
+        strscpy(field, value, k->size);
+        return 0;
+}
+
+static int parse_glob_key(const struct config_key *k, const char *value, void *field)
+{
+        return parse_globs(k, value, field, false);
+}
+
+static int parse_cgroup_glob_key(const struct config_key *k, const char *value, void *field)
+{
+        return parse_globs(k, value, field, true);
+}
+
+static const char *format_string_key(const void *field, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s", (const char *)field);
+        return buf;
+}
+
+/* A POSIX extended regular expression; compiled here only to check it
+ * (rules_compile() compiles it for use). */
+static int parse_regex_key(const struct config_key *k, const char *value, void *field)
+{
+        regex_t re;
+
+        if (value[0] == '\0' || strlen(value) > k->max)
+                return -EINVAL;
+        if (regcomp(&re, value, REG_EXTENDED | REG_NOSUB) != 0)
+                return -EINVAL;
+        regfree(&re);
+        strscpy(field, value, k->size);
+        return 0;
+}
+
+/* Why regcomp() refuses value, for the error message. */
+static const char *describe_regex_error(const char *value, char *buf, size_t size)
+{
+        regex_t re;
+        int r = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+
+        if (value[0] == '\0') {
+                if (r == 0)
+                        regfree(&re);
+                snprintf(buf, size, "empty");
+        } else if (r == 0) {
+                regfree(&re);
+                snprintf(buf, size, "too long");
+        } else {
+                regerror(r, &re, buf, size);
+        }
+        return buf;
+}
+
+/* A user name, resolved now, or a numeric uid. Writes the whole struct
+ * rule_match's user fields. */
+static int parse_user_key(const struct config_key *k, const char *value, void *field)
+{
+        struct rule_match *m = field;
+        /* glibc's _SC_GETPW_R_SIZE_MAX is 1024; room for long NSS entries. */
+        char buf[16384];
+        struct passwd pw, *found = NULL;
+        uint64_t uid;
+
+        if (value[0] == '\0' || strlen(value) >= sizeof(m->user))
+                return -EINVAL;
+        if (isdigit((unsigned char)value[0])) {
+                if (parse_u64(value, &uid) < 0 || uid >= (uid_t)-1)
+                        return -EINVAL;
+        } else {
+                if (getpwnam_r(value, &pw, buf, sizeof(buf), &found) != 0 || !found)
+                        return -EINVAL;
+                uid = found->pw_uid;
+        }
+        strscpy(m->user, value, sizeof(m->user));
+        m->uid = (uid_t)uid;
+        m->has_uid = true;
+        return 0;
+}
+
+static const char *format_user_key(const void *field, char *buf, size_t size)
+{
+        const struct rule_match *m = field;
+
+        snprintf(buf, size, "%s", m->has_uid ? m->user : "");
+        return buf;
+}
+
+/* prefer = yes|no is tier = preferred|auto. */
+static int parse_prefer_key(const struct config_key *k, const char *value, void *field)
+{
+        bool b;
+        int r = parse_bool(value, &b);
+
+        if (r < 0)
+                return r;
+        *(enum tier *)field = b ? TIER_PREFERRED : TIER_AUTO;
+        return 0;
+}
+
+static int parse_tier_key(const struct config_key *k, const char *value, void *field)
+{
+        return tier_from_rule_string(value, field);
+}
+
+static const char *format_tier_key(const void *field, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s", tier_to_string(*(const enum tier *)field));
+        return buf;
+}
+
+static int parse_adj_key(const struct config_key *k, const char *value, void *field)
+{
+        int v;
+        int r = parse_int(value, &v);
+
+        if (r < 0)
+                return r;
+        if (v < -1000 || v > 1000)
+                return -ERANGE;
+        *(int *)field = v;
+        return 0;
+}
+
+static const char *format_adj_key(const void *field, char *buf, size_t size)
+{
+        snprintf(buf, size, "%d", *(const int *)field);
+        return buf;
+}
+
+static int parse_kill_key(const struct config_key *k, const char *value, void *field)
+{
+        if (strcmp(value, "activity") == 0)
+                *(enum rule_kill *)field = RULE_KILL_ACTIVITY;
+        else if (strcmp(value, "process") == 0)
+                *(enum rule_kill *)field = RULE_KILL_PROCESS;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+static const char *format_kill_key(const void *field, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s", rule_kill_to_string(*(const enum rule_kill *)field));
+        return buf;
+}
+
 #define BOOL_KEY(sec, key, type, field)                                                   \
         { sec, key, parse_bool_key, format_bool_key, offsetof(type, field),                \
           sizeof(bool), 0, 0, "yes or no" }
@@ -316,12 +485,77 @@ static const struct config_key config_keys[] = {
 
         BOOL_KEY(SECTION_DOMAINS, "auto_cgroups", struct config, auto_cgroup_domains),
 
+        /* libinih's line buffer holds 199 characters: "cgroup = " leaves
+         * 190 for the path, so every loaded path dumps to a loadable line
+         * (found by fuzz_config's round trip). */
         { SECTION_DOMAIN, "cgroup", parse_path_key, format_path_key,
-          offsetof(struct config_domain, cgroup), CONFIG_PATH_MAX, 0, CONFIG_PATH_MAX - 1,
-          "an absolute path under the cgroup mount" },
+          offsetof(struct config_domain, cgroup), CONFIG_PATH_MAX, 0, 190,
+          "an absolute path under the cgroup mount of at most 190 characters" },
+
+        /* [rule NAME]: config_dump() writes the matchers that are given and
+         * the actions that are set, never "prefer" (it writes "tier"). The
+         * longest values are those whose "key = value" still fits in the
+         * 199 characters libinih takes, so that every dump loads again:
+         * 191 for name and exe, 189 for cmdline, 190 for cgroup. */
+        BOOL_KEY(SECTION_RULE, "enabled", struct config_rule, enabled),
+        { SECTION_RULE, "name", parse_glob_key, format_string_key,
+          offsetof(struct config_rule, match.name), RULE_PATTERN_MAX, 0, RULE_PATTERN_MAX - 1,
+          "process-name globs separated by |" },
+        { SECTION_RULE, "exe", parse_glob_key, format_string_key,
+          offsetof(struct config_rule, match.exe), RULE_PATTERN_MAX, 0, RULE_PATTERN_MAX - 1,
+          "argv[0] globs separated by |" },
+        { SECTION_RULE, "cmdline", parse_regex_key, format_string_key,
+          offsetof(struct config_rule, match.cmdline), RULE_PATTERN_MAX, 0, 189,
+          "an extended regular expression" },
+        { SECTION_RULE, "user", parse_user_key, format_user_key,
+          offsetof(struct config_rule, match), sizeof(struct rule_match), 0, 0,
+          "a known user name or a uid" },
+        { SECTION_RULE, "cgroup", parse_cgroup_glob_key, format_string_key,
+          offsetof(struct config_rule, match.cgroup), RULE_PATTERN_MAX, 0, 190,
+          "cgroup-path globs starting with / or * separated by |" },
+        { SECTION_RULE, "protect", parse_bool_key, format_bool_key,
+          offsetof(struct config_rule, actions.protect), sizeof(bool), 0, 0, "yes or no" },
+        { SECTION_RULE, "prefer", parse_prefer_key, format_tier_key,
+          offsetof(struct config_rule, actions.tier), sizeof(enum tier), 0, 0, "yes or no" },
+        { SECTION_RULE, "avoid", parse_bool_key, format_bool_key,
+          offsetof(struct config_rule, actions.avoid), sizeof(bool), 0, 0, "yes or no" },
+        { SECTION_RULE, "tier", parse_tier_key, format_tier_key,
+          offsetof(struct config_rule, actions.tier), sizeof(enum tier), 0, 0,
+          "auto, system, foreground, recent, background or preferred" },
+        { SECTION_RULE, "adj", parse_adj_key, format_adj_key,
+          offsetof(struct config_rule, actions.adj), sizeof(int), 0, 0,
+          "a number from -1000 to 1000" },
+        { SECTION_RULE, "grace", parse_duration_key, format_duration_key,
+          offsetof(struct config_rule, actions.grace_usec), sizeof(uint64_t), 0,
+          10 * 60 * USEC_PER_SEC, "a duration from 0 to 10min" },
+        { SECTION_RULE, "kill", parse_kill_key, format_kill_key,
+          offsetof(struct config_rule, actions.kill), sizeof(enum rule_kill), 0, 0,
+          "process or activity" },
 };
 
 #define N_KEYS ARRAY_SIZE(config_keys)
+
+/* The RULE_ACTION_BIT() a key of [rule] sets; 0 for "enabled" and the
+ * matchers. "prefer" and "tier" set the same one. */
+static unsigned rule_key_action(const struct config_key *k)
+{
+        static const struct {
+                const char *key;
+                enum rule_action action;
+        } actions[] = {
+                { "protect", RULE_ACTION_PROTECT }, { "prefer", RULE_ACTION_TIER },
+                { "avoid", RULE_ACTION_AVOID },     { "tier", RULE_ACTION_TIER },
+                { "adj", RULE_ACTION_ADJ },         { "grace", RULE_ACTION_GRACE },
+                { "kill", RULE_ACTION_KILL },
+        };
+
+        if (k->section != SECTION_RULE)
+                return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
+                if (strcmp(k->name, actions[i].key) == 0)
+                        return RULE_ACTION_BIT(actions[i].action);
+        return 0;
+}
 
 static bool key_in_section(const struct config_key *k, enum config_section section)
 {
@@ -338,24 +572,66 @@ static int config_key_find(enum config_section section, const char *name)
         return -ENOENT;
 }
 
-static void *config_key_field(const struct config_key *k, struct config *c,
-                              struct config_domain *d)
+/* `sub` is the struct config_domain of a [domain] section (or NULL for
+ * the global [levels]), or the struct config_rule of a [rule] section. */
+static void *config_key_field(const struct config_key *k, struct config *c, void *sub)
 {
         switch (k->section) {
         case SECTION_LEVELS:
-                return (char *)(d ? &d->levels : &c->levels) + k->offset;
+                return (char *)(sub ? &((struct config_domain *)sub)->levels : &c->levels) +
+                       k->offset;
         case SECTION_DOMAIN:
-                return (char *)d + k->offset;
+        case SECTION_RULE:
+                return (char *)sub + k->offset;
         default:
                 return (char *)c + k->offset;
         }
 }
 
 static const void *config_key_field_const(const struct config_key *k, const struct config *c,
-                                          const struct config_domain *d)
+                                          const void *sub)
 {
-        return config_key_field(k, (struct config *)c, (struct config_domain *)d);
+        return config_key_field(k, (struct config *)c, (void *)sub);
 }
+
+#define PROTECT_ACTION                                                                    \
+        { .set = RULE_ACTION_BIT(RULE_ACTION_PROTECT), .protect = true, .tier = TIER_AUTO }
+
+/*
+ * The built-in rules, first in every configuration. Names are comm, cut
+ * to 15 characters by the kernel ("dbus-broker-launch" is
+ * "dbus-broker-lau", "systemd-journald" is "systemd-journal"). Processes
+ * running as root only where the program always does, so that no user
+ * gets protection by naming a process "sshd"; the user-owned ones
+ * (display servers, session buses, systemd --user) cannot be told apart
+ * from an impostor by name, see rules.h.
+ */
+static const struct config_rule builtin_rules[] = {
+        { .name = "display-server", .enabled = true, .builtin = true,
+          .match = { .name = "Xorg|Xwayland|gnome-shell|kwin_wayland|weston|sway" },
+          .actions = PROTECT_ACTION },
+        { .name = "session-bus", .enabled = true, .builtin = true,
+          .match = { .name = "dbus-daemon|dbus-broker|dbus-broker-lau" },
+          .actions = PROTECT_ACTION },
+        { .name = "login-manager", .enabled = true, .builtin = true,
+          .match = { .name = "systemd-logind|gdm|gdm3|gdm-*|sddm|sddm-helper|lightdm" },
+          .actions = PROTECT_ACTION },
+        /* PID 1 is never killed anyway; this is systemd --user and journald. */
+        { .name = "systemd", .enabled = true, .builtin = true,
+          .match = { .name = "systemd|systemd-journal" },
+          .actions = PROTECT_ACTION },
+        /* The listener and the privileged half of each session. */
+        { .name = "sshd", .enabled = true, .builtin = true,
+          .match = { .name = "sshd|sshd-session", .user = "0", .has_uid = true, .uid = 0 },
+          .actions = PROTECT_ACTION },
+        /* Another instance (a test, an upgrade); the daemon never picks
+         * itself in any case. */
+        { .name = "triaged", .enabled = true, .builtin = true,
+          .match = { .name = "triaged", .user = "0", .has_uid = true, .uid = 0 },
+          .actions = PROTECT_ACTION },
+};
+
+_Static_assert(ARRAY_SIZE(builtin_rules) < CONFIG_RULES_MAX, "no room for rules of the file");
 
 void config_defaults(struct config *c)
 {
@@ -379,6 +655,9 @@ void config_defaults(struct config *c)
         c->bus = true;
         c->auto_cgroup_domains = true;
         c->n_domains = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(builtin_rules); i++)
+                c->rules[i] = builtin_rules[i];
+        c->n_rules = ARRAY_SIZE(builtin_rules);
 }
 
 struct config_parser {
@@ -404,6 +683,11 @@ struct config_parser {
         unsigned seen[N_KEYS];
         unsigned domain_seen[CONFIG_DOMAINS_MAX][N_KEYS];
         unsigned domain_line[CONFIG_DOMAINS_MAX];
+
+        struct config_rule *rule;       /* in [rule NAME] */
+        size_t rule_index;
+        unsigned rule_seen[CONFIG_RULES_MAX][N_KEYS];
+        unsigned rule_line[CONFIG_RULES_MAX];   /* 0: a built-in the file has not named */
 
         int error;                      /* the first error, or 0 */
         unsigned error_line;
@@ -483,6 +767,7 @@ static void strip_comment(char *s)
                 }
 }
 
+/* Domain and rule names. */
 static bool domain_name_valid(const char *name)
 {
         size_t len = strlen(name);
@@ -495,12 +780,69 @@ static bool domain_name_valid(const char *name)
         return true;
 }
 
-/* Closes the section being parsed: a [domain NAME] needs its cgroup. */
+static bool rule_has_matcher(const struct rule_match *m)
+{
+        return m->name[0] || m->exe[0] || m->cmdline[0] || m->has_uid || m->cgroup[0];
+}
+
+/* Closes the section being parsed: a [domain NAME] needs its cgroup, a
+ * [rule NAME] of the file something to match and something to do. */
 static int parser_section_end(struct config_parser *p)
 {
         if (p->section == SECTION_DOMAIN && p->domain->cgroup[0] == '\0')
                 return parser_fail(p, -EINVAL, p->section_line, "missing 'cgroup' in section [%s]",
                                    p->section_text);
+        if (p->section == SECTION_RULE && !p->rule->builtin) {
+                if (!rule_has_matcher(&p->rule->match))
+                        return parser_fail(p, -EINVAL, p->section_line,
+                                           "missing match key in section [%s] "
+                                           "(expected name, exe, cmdline, user or cgroup)",
+                                           p->section_text);
+                if (p->rule->actions.set == 0)
+                        return parser_fail(p, -EINVAL, p->section_line,
+                                           "missing action in section [%s] (expected protect, "
+                                           "prefer, avoid, tier, adj, grace or kill)",
+                                           p->section_text);
+        }
+        return 0;
+}
+
+/* "[rule NAME]": a new rule, or a change to a built-in one. */
+static int parser_rule_begin(struct config_parser *p, const char *name)
+{
+        struct config *c = p->c;
+        size_t i;
+
+        if (name[0] == '\0')
+                return parser_fail(p, -EINVAL, p->lineno, "missing rule name: '[rule]'");
+        if (!domain_name_valid(name))
+                return parser_fail(p, -EINVAL, p->lineno,
+                                   "invalid rule name (expected 1 to 63 of A-Z a-z 0-9 _ . -): '%s'",
+                                   name);
+        for (i = 0; i < c->n_rules; i++)
+                if (strcmp(c->rules[i].name, name) == 0)
+                        break;
+        if (i < c->n_rules && p->rule_line[i])
+                return parser_fail(p, -EINVAL, p->lineno,
+                                   "duplicate rule (first defined on line %u): '%s'",
+                                   p->rule_line[i], name);
+        if (i == c->n_rules) {
+                if (c->n_rules >= CONFIG_RULES_MAX)
+                        return parser_fail(p, -EINVAL, p->lineno,
+                                           "too many rules (at most %d, the %zu built-in ones "
+                                           "included): '%s'",
+                                           CONFIG_RULES_MAX, ARRAY_SIZE(builtin_rules), name);
+                memset(&c->rules[i], 0, sizeof(c->rules[i]));
+                strscpy(c->rules[i].name, name, sizeof(c->rules[i].name));
+                c->rules[i].enabled = true;
+                c->rules[i].actions.tier = TIER_AUTO;
+                c->n_rules++;
+        }
+        p->rule_index = i;
+        p->rule = &c->rules[i];
+        p->rule_line[i] = p->lineno;
+        p->section = SECTION_RULE;
+        snprintf(p->section_text, sizeof(p->section_text), "rule %s", name);
         return 0;
 }
 
@@ -551,12 +893,15 @@ static int parser_section_begin(struct config_parser *p, char *s)
         name = strstrip(s + 1);
         p->section_line = p->lineno;
         p->domain = NULL;
+        p->rule = NULL;
 
         if (strncmp(name, "domain", 6) == 0 && (name[6] == '\0' || isspace((unsigned char)name[6])))
                 return parser_domain_begin(p, strstrip(name + 6));
+        if (strncmp(name, "rule", 4) == 0 && (name[4] == '\0' || isspace((unsigned char)name[4])))
+                return parser_rule_begin(p, strstrip(name + 4));
 
         for (int i = SECTION_NONE + 1; i < _SECTION_MAX; i++)
-                if (i != SECTION_DOMAIN && strcmp(name, section_names[i]) == 0) {
+                if (i != SECTION_DOMAIN && i != SECTION_RULE && strcmp(name, section_names[i]) == 0) {
                         p->section = (enum config_section)i;
                         strscpy(p->section_text, name, sizeof(p->section_text));
                         return 0;
@@ -617,11 +962,27 @@ static char *parser_read(char *str, int num, void *stream)
         return str;
 }
 
+/* A key of a [rule] section that sets the same action as k and was
+ * already given in the section ("prefer" and "tier"), or -1. */
+static int parser_rule_conflict(const struct config_parser *p, const struct config_key *k)
+{
+        unsigned action = rule_key_action(k);
+
+        if (!action)
+                return -1;
+        for (size_t j = 0; j < N_KEYS; j++)
+                if (&config_keys[j] != k && rule_key_action(&config_keys[j]) == action &&
+                    p->rule_seen[p->rule_index][j])
+                        return (int)j;
+        return -1;
+}
+
 static int parser_set(struct config_parser *p, const char *name, const char *value)
 {
         const struct config_key *k;
         unsigned *seen;
-        int i;
+        void *sub;
+        int i, other;
 
         if (p->section == SECTION_NONE)
                 return parser_fail(p, -EINVAL, p->lineno, "key outside of any section: '%s'", name);
@@ -630,15 +991,39 @@ static int parser_set(struct config_parser *p, const char *name, const char *val
                 return parser_fail(p, -EINVAL, p->lineno, "unknown key '%s' in section [%s]", name,
                                    p->section_text);
         k = &config_keys[i];
-        seen = p->section == SECTION_DOMAIN ? &p->domain_seen[p->domain_index][i] : &p->seen[i];
+        if (p->section == SECTION_DOMAIN) {
+                seen = &p->domain_seen[p->domain_index][i];
+                sub = p->domain;
+        } else if (p->section == SECTION_RULE) {
+                seen = &p->rule_seen[p->rule_index][i];
+                sub = p->rule;
+        } else {
+                seen = &p->seen[i];
+                sub = NULL;
+        }
         if (*seen)
                 return parser_fail(p, -EINVAL, p->lineno,
                                    "duplicate key '%s' in section [%s] (first set on line %u)",
                                    name, p->section_text, *seen);
-        if (k->parse(k, value, config_key_field(k, p->c, p->domain)) < 0)
+        if (p->section == SECTION_RULE && (other = parser_rule_conflict(p, k)) >= 0)
+                return parser_fail(p, -EINVAL, p->lineno,
+                                   "conflicting keys '%s' and '%s' in section [%s] (first set on line %u)",
+                                   name, config_keys[other].name, p->section_text,
+                                   p->rule_seen[p->rule_index][other]);
+        if (k->parse(k, value, config_key_field(k, p->c, sub)) < 0) {
+                char why[128];
+
+                if (k->parse == parse_regex_key)
+                        return parser_fail(p, -EINVAL, p->lineno,
+                                           "invalid value for '%s': '%s' (expected %s: %s)", name,
+                                           value, k->expect,
+                                           describe_regex_error(value, why, sizeof(why)));
                 return parser_fail(p, -EINVAL, p->lineno,
                                    "invalid value for '%s': '%s' (expected %s)", name, value,
                                    k->expect);
+        }
+        if (p->section == SECTION_RULE)
+                p->rule->actions.set |= rule_key_action(k);
         *seen = p->lineno;
         return 0;
 }
@@ -813,6 +1198,25 @@ static void dump_keys(struct dump *d, enum config_section section, const struct 
         }
 }
 
+/* A rule's given matchers and set actions ("prefer" is written as "tier"). */
+static void dump_rule(struct dump *d, const struct config *c, const struct config_rule *r)
+{
+        char value[RULE_PATTERN_MAX + 32];
+
+        dump_printf(d, "\n[rule %s]\n", r->name);
+        for (size_t i = 0; i < N_KEYS; i++) {
+                const struct config_key *k = &config_keys[i];
+                if (k->section != SECTION_RULE || k->parse == parse_prefer_key)
+                        continue;
+                if (rule_key_action(k) && !(r->actions.set & rule_key_action(k)))
+                        continue;
+                k->format(config_key_field_const(k, c, r), value, sizeof(value));
+                if (value[0] == '\0')
+                        continue;       /* a matcher that is not given */
+                dump_printf(d, "%s = %s\n", k->name, value);
+        }
+}
+
 int config_dump(const struct config *c, char *buf, size_t size)
 {
         struct dump d = { .buf = buf, .size = size, .len = 0 };
@@ -830,6 +1234,8 @@ int config_dump(const struct config *c, char *buf, size_t size)
                 if (dom->has_levels)
                         dump_keys(&d, SECTION_LEVELS, c, dom);
         }
+        for (size_t i = 0; i < c->n_rules && i < CONFIG_RULES_MAX; i++)
+                dump_rule(&d, c, &c->rules[i]);
         if (d.len >= size)
                 return -ENOBUFS;
         return (int)d.len;

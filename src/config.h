@@ -16,21 +16,33 @@
 
 #include "badness.h"
 #include "level.h"
+#include "rules.h"
 
 #define CONFIG_DOMAINS_MAX 32
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
 #define CONFIG_ERROR_MAX 512
+#define CONFIG_RULES_MAX RULES_MAX
 /* Enough for config_dump() of any configuration: about 620 bytes per
  * domain at the longest names, paths and values, 32 domains, and 1 KiB of
- * global settings. */
-#define CONFIG_DUMP_MAX 32768
+ * global settings; plus about 1100 bytes per rule (four 199-character
+ * patterns, a user, every action) for 32 rules. */
+#define CONFIG_DUMP_MAX (32768 + CONFIG_RULES_MAX * 1152)
 
 struct config_domain {
         char name[CONFIG_NAME_MAX];         /* from the section "[domain NAME]" */
         char cgroup[CONFIG_PATH_MAX];       /* path under the cgroup mount, "/app.slice" */
         bool has_levels;                    /* levels below override the global ones */
         struct level_config levels;
+};
+
+/* A [rule NAME] section; see rules.h for what the keys mean. */
+struct config_rule {
+        char name[RULE_NAME_MAX];
+        bool enabled;                       /* enabled = yes */
+        bool builtin;                       /* one of the built-in rules */
+        struct rule_match match;
+        struct rule_actions actions;
 };
 
 struct config {
@@ -57,7 +69,7 @@ struct config {
         uint64_t fill_rate_kib_per_sec;     /* fill_rate = 4G (per second) */
 
         /* [clients] */
-        char app_socket[CONFIG_PATH_MAX];   /* socket = /run/triage/app.sock ("" = none) */
+        char app_socket[CONFIG_PATH_MAX];   /* socket = /run/triage/app.sock */
         uint64_t grace_usec;                /* grace = 5s: from save-and-close to the kill */
         uint64_t save_timeout_usec;         /* save_timeout = 5s: for answers to SaveState */
         bool bus;                           /* bus = yes: D-Bus on the system bus */
@@ -67,9 +79,13 @@ struct config {
         /* [domain NAME] sections */
         struct config_domain domains[CONFIG_DOMAINS_MAX];
         size_t n_domains;
+
+        /* The built-in rules, then the [rule NAME] sections in file order. */
+        struct config_rule rules[CONFIG_RULES_MAX];
+        size_t n_rules;
 };
 
-/* Fills c with the built-in defaults. */
+/* Fills c with the built-in defaults, the built-in rules included. */
 void config_defaults(struct config *c);
 
 /*

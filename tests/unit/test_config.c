@@ -43,6 +43,36 @@ static void assert_levels_equal(const struct level_config *a, const struct level
         assert_int_equal(a->hysteresis.bytes, b->hysteresis.bytes);
 }
 
+static void assert_rule_equal(const struct config_rule *a, const struct config_rule *b)
+{
+        assert_string_equal(a->name, b->name);
+        assert_int_equal(a->enabled, b->enabled);
+        assert_int_equal(a->builtin, b->builtin);
+        assert_string_equal(a->match.name, b->match.name);
+        assert_string_equal(a->match.exe, b->match.exe);
+        assert_string_equal(a->match.cmdline, b->match.cmdline);
+        assert_string_equal(a->match.cgroup, b->match.cgroup);
+        assert_int_equal(a->match.has_uid, b->match.has_uid);
+        if (a->match.has_uid) {
+                assert_string_equal(a->match.user, b->match.user);
+                assert_int_equal(a->match.uid, b->match.uid);
+        }
+        assert_int_equal(a->actions.set, b->actions.set);
+        /* only the actions that are set mean anything */
+        if (a->actions.set & RULE_ACTION_BIT(RULE_ACTION_PROTECT))
+                assert_int_equal(a->actions.protect, b->actions.protect);
+        if (a->actions.set & RULE_ACTION_BIT(RULE_ACTION_TIER))
+                assert_int_equal(a->actions.tier, b->actions.tier);
+        if (a->actions.set & RULE_ACTION_BIT(RULE_ACTION_AVOID))
+                assert_int_equal(a->actions.avoid, b->actions.avoid);
+        if (a->actions.set & RULE_ACTION_BIT(RULE_ACTION_ADJ))
+                assert_int_equal(a->actions.adj, b->actions.adj);
+        if (a->actions.set & RULE_ACTION_BIT(RULE_ACTION_GRACE))
+                assert_int_equal(a->actions.grace_usec, b->actions.grace_usec);
+        if (a->actions.set & RULE_ACTION_BIT(RULE_ACTION_KILL))
+                assert_int_equal(a->actions.kill, b->actions.kill);
+}
+
 /* Field by field, so that a field the parser forgets to fill shows up. */
 static void assert_config_equal(const struct config *a, const struct config *b)
 {
@@ -67,6 +97,9 @@ static void assert_config_equal(const struct config *a, const struct config *b)
                 assert_int_equal(a->domains[i].has_levels, b->domains[i].has_levels);
                 assert_levels_equal(&a->domains[i].levels, &b->domains[i].levels);
         }
+        assert_int_equal(a->n_rules, b->n_rules);
+        for (size_t i = 0; i < a->n_rules; i++)
+                assert_rule_equal(&a->rules[i], &b->rules[i]);
 }
 
 static void assert_load_error(const char *text, const char *expected)
@@ -81,6 +114,17 @@ static void assert_load_error(const char *text, const char *expected)
         if (strcmp(err, expected) != 0)
                 fail_msg("loading \"%s\":\n  got      \"%s\"\n  expected \"%s\"", text, err,
                          expected);
+}
+
+/* For messages that quote a long value: the start must match. */
+static void load_error_prefix(const char *text, const char *expected_prefix)
+{
+        char err[CONFIG_ERROR_MAX];
+        struct config c;
+
+        assert_int_equal(config_load_string("t.conf", text, &c, err, sizeof(err)), -EINVAL);
+        if (strncmp(err, expected_prefix, strlen(expected_prefix)) != 0)
+                fail_msg("got \"%s\", expected it to start with \"%s\"", err, expected_prefix);
 }
 
 static void load_ok(const char *text, struct config *c)
@@ -387,11 +431,11 @@ static void test_invalid_values(void **state)
                 { "[domains]\nauto_cgroups = perhaps\n",
                   "t.conf:2: invalid value for 'auto_cgroups': 'perhaps' (expected yes or no)" },
                 { "[domain web]\ncgroup = web.slice\n",
-                  "t.conf:2: invalid value for 'cgroup': 'web.slice' (expected an absolute path under the cgroup mount)" },
+                  "t.conf:2: invalid value for 'cgroup': 'web.slice' (expected an absolute path under the cgroup mount of at most 190 characters)" },
                 { "[domain web]\ncgroup = /a/../b\n",
-                  "t.conf:2: invalid value for 'cgroup': '/a/../b' (expected an absolute path under the cgroup mount)" },
+                  "t.conf:2: invalid value for 'cgroup': '/a/../b' (expected an absolute path under the cgroup mount of at most 190 characters)" },
                 { "[domain web]\ncgroup = /..\n",
-                  "t.conf:2: invalid value for 'cgroup': '/..' (expected an absolute path under the cgroup mount)" },
+                  "t.conf:2: invalid value for 'cgroup': '/..' (expected an absolute path under the cgroup mount of at most 190 characters)" },
                 { "[domain web]\ncgroup = /web.slice\nlow = 101%\n",
                   "t.conf:3: invalid value for 'low': '101%' (expected a percentage 0..100% or a size like 512M)" },
                 /* no inline comment without a blank before ';' */
@@ -522,6 +566,14 @@ static void test_long_lines(void **state)
         snprintf(expected, sizeof(expected),
                  "t.conf:2: setting too long (at most 199 characters without comments)");
         assert_load_error(text, expected);
+
+        /* Written without spaces, a 191-character path fits on the line but
+         * would not fit in the dump ("cgroup = PATH"): refused, so that
+         * every configuration that loads also reloads from its dump. */
+        memset(text, 0, sizeof(text));
+        strcpy(text, "[domain long]\ncgroup=/");
+        memset(text + strlen(text), 'a', 190);
+        load_error_prefix(text, "t.conf:2: invalid value for 'cgroup': '/aaa");
 }
 
 static void test_syntax_flexibility(void **state)
@@ -679,7 +731,7 @@ static void test_man_examples(void **state)
                         assert_true(len < sizeof(text));
                 }
         }
-        assert_int_equal(examples, 3);
+        assert_int_equal(examples, 4);
         /* the last one is the container host: check what it says it does */
         assert_int_equal(c.n_domains, 1);
         assert_string_equal(c.domains[0].cgroup, "/system.slice/web.service");
@@ -731,7 +783,39 @@ static void test_dump_defaults(void **state)
                                  "bus = yes\n"
                                  "\n"
                                  "[domains]\n"
-                                 "auto_cgroups = yes\n");
+                                 "auto_cgroups = yes\n"
+                                 "\n"
+                                 "[rule display-server]\n"
+                                 "enabled = yes\n"
+                                 "name = Xorg|Xwayland|gnome-shell|kwin_wayland|weston|sway\n"
+                                 "protect = yes\n"
+                                 "\n"
+                                 "[rule session-bus]\n"
+                                 "enabled = yes\n"
+                                 "name = dbus-daemon|dbus-broker|dbus-broker-lau\n"
+                                 "protect = yes\n"
+                                 "\n"
+                                 "[rule login-manager]\n"
+                                 "enabled = yes\n"
+                                 "name = systemd-logind|gdm|gdm3|gdm-*|sddm|sddm-helper|lightdm\n"
+                                 "protect = yes\n"
+                                 "\n"
+                                 "[rule systemd]\n"
+                                 "enabled = yes\n"
+                                 "name = systemd|systemd-journal\n"
+                                 "protect = yes\n"
+                                 "\n"
+                                 "[rule sshd]\n"
+                                 "enabled = yes\n"
+                                 "name = sshd|sshd-session\n"
+                                 "user = 0\n"
+                                 "protect = yes\n"
+                                 "\n"
+                                 "[rule triaged]\n"
+                                 "enabled = yes\n"
+                                 "name = triaged\n"
+                                 "user = 0\n"
+                                 "protect = yes\n");
         assert_int_equal(r, (int)strlen(buf));
 
         /* too small: -ENOBUFS, still a terminated string */
@@ -804,6 +888,264 @@ static void test_dump_max(void **state)
         assert_config_equal(&a, &b);
 }
 
+static const char rules_text[] =
+        "[rule browsers]\n"
+        "name = firefox|chromium\n"
+        "exe = /usr/lib/*\n"
+        "cmdline = ^/usr/lib/firefox/firefox( |$)\n"
+        "user = root\n"
+        "cgroup = /user.slice/*|*/app-*.scope\n"
+        "protect = no\n"
+        "avoid = yes\n"
+        "tier = background\n"
+        "adj = -250\n"
+        "grace = 90s\n"
+        "kill = process\n"
+        "enabled = no\n"
+        "[rule p]\n"
+        "name = x\n"
+        "prefer = yes\n"
+        "[rule q]\n"
+        "user = 1000\n"
+        "prefer = no\n"
+        "[rule sshd]\n"
+        "enabled = no\n";
+
+static void test_rules(void **state)
+{
+        const struct config_rule *r;
+        struct config c;
+
+        load_ok(rules_text, &c);
+        /* the 6 built-in ones, then the file's; sshd is changed in place */
+        assert_int_equal(c.n_rules, 9);
+        assert_string_equal(c.rules[0].name, "display-server");
+        assert_true(c.rules[0].builtin);
+        assert_true(c.rules[0].enabled);
+        assert_string_equal(c.rules[4].name, "sshd");
+        assert_false(c.rules[4].enabled);
+        assert_string_equal(c.rules[4].match.name, "sshd|sshd-session");
+        assert_true(c.rules[4].actions.protect);
+
+        r = &c.rules[6];
+        assert_string_equal(r->name, "browsers");
+        assert_false(r->builtin);
+        assert_false(r->enabled);
+        assert_string_equal(r->match.name, "firefox|chromium");
+        assert_string_equal(r->match.exe, "/usr/lib/*");
+        assert_string_equal(r->match.cmdline, "^/usr/lib/firefox/firefox( |$)");
+        assert_string_equal(r->match.user, "root");
+        assert_true(r->match.has_uid);
+        assert_int_equal(r->match.uid, 0);
+        assert_string_equal(r->match.cgroup, "/user.slice/*|*/app-*.scope");
+        assert_int_equal(r->actions.set, RULE_ACTION_BIT(RULE_ACTION_PROTECT) |
+                                                 RULE_ACTION_BIT(RULE_ACTION_AVOID) |
+                                                 RULE_ACTION_BIT(RULE_ACTION_TIER) |
+                                                 RULE_ACTION_BIT(RULE_ACTION_ADJ) |
+                                                 RULE_ACTION_BIT(RULE_ACTION_GRACE) |
+                                                 RULE_ACTION_BIT(RULE_ACTION_KILL));
+        assert_false(r->actions.protect);
+        assert_true(r->actions.avoid);
+        assert_int_equal(r->actions.tier, TIER_BACKGROUND);
+        assert_int_equal(r->actions.adj, -250);
+        assert_int_equal(r->actions.grace_usec, 90 * SEC);
+        assert_int_equal(r->actions.kill, RULE_KILL_PROCESS);
+
+        r = &c.rules[7];
+        assert_string_equal(r->name, "p");
+        assert_true(r->enabled);
+        assert_int_equal(r->actions.set, RULE_ACTION_BIT(RULE_ACTION_TIER));
+        assert_int_equal(r->actions.tier, TIER_PREFERRED);
+        assert_false(r->match.has_uid);
+        r = &c.rules[8];
+        assert_int_equal(r->actions.tier, TIER_AUTO);
+        assert_int_equal(r->match.uid, 1000);
+        assert_string_equal(r->match.user, "1000");
+
+        /* a rule and a domain of the same name are different things */
+        load_ok("[domain web]\ncgroup = /web\n[rule web]\ncgroup = /web\ntier = system\n", &c);
+        assert_int_equal(c.n_domains, 1);
+        assert_int_equal(c.n_rules, 7);
+        /* edge values */
+        load_ok("[rule e]\nname = *\nadj = -1000\ngrace = 0\n"
+                "[rule f]\ncgroup = *\nadj = 1000\ngrace = 10min\n", &c);
+        assert_int_equal(c.rules[6].actions.adj, -1000);
+        assert_int_equal(c.rules[6].actions.grace_usec, 0);
+        assert_int_equal(c.rules[7].actions.adj, 1000);
+        assert_int_equal(c.rules[7].actions.grace_usec, 600 * SEC);
+}
+
+static void test_rule_errors(void **state)
+{
+        static const struct {
+                const char *text;
+                const char *error;
+        } cases[] = {
+                { "[rule]\n", "t.conf:1: missing rule name: '[rule]'" },
+                { "[rule a b]\n",
+                  "t.conf:1: invalid rule name (expected 1 to 63 of A-Z a-z 0-9 _ . -): 'a b'" },
+                { "[rules]\n", "t.conf:1: unknown section [rules]" },
+                { "[rule x]\nname = a\n",
+                  "t.conf:1: missing action in section [rule x] (expected protect, prefer, avoid, tier, adj, grace or kill)" },
+                { "\n[rule x]\nprefer = yes\n[daemon]\n",
+                  "t.conf:2: missing match key in section [rule x] (expected name, exe, cmdline, user or cgroup)" },
+                { "[rule x]\nenabled = no\n",
+                  "t.conf:1: missing match key in section [rule x] (expected name, exe, cmdline, user or cgroup)" },
+                { "[rule x]\nname = a\nprotect = yes\n[rule x]\n",
+                  "t.conf:4: duplicate rule (first defined on line 1): 'x'" },
+                { "[rule sshd]\nenabled = no\n[rule sshd]\n",
+                  "t.conf:3: duplicate rule (first defined on line 1): 'sshd'" },
+                { "[rule x]\nname = a\nprefer = yes\ntier = system\n",
+                  "t.conf:4: conflicting keys 'tier' and 'prefer' in section [rule x] (first set on line 3)" },
+                { "[rule x]\nname = a\nname = b\n",
+                  "t.conf:3: duplicate key 'name' in section [rule x] (first set on line 2)" },
+                { "[rule x]\nlevel = 3\n", "t.conf:2: unknown key 'level' in section [rule x]" },
+                { "[rule x]\nlow = 5%\n", "t.conf:2: unknown key 'low' in section [rule x]" },
+                { "[domain d]\ncgroup = /d\nname = x\n",
+                  "t.conf:3: unknown key 'name' in section [domain d]" },
+                { "[rule x]\ntier = protected\n",
+                  "t.conf:2: invalid value for 'tier': 'protected' (expected auto, system, foreground, recent, background or preferred)" },
+                { "[rule x]\nadj = 1001\n",
+                  "t.conf:2: invalid value for 'adj': '1001' (expected a number from -1000 to 1000)" },
+                { "[rule x]\nadj = -1001\n",
+                  "t.conf:2: invalid value for 'adj': '-1001' (expected a number from -1000 to 1000)" },
+                { "[rule x]\nadj = 5x\n",
+                  "t.conf:2: invalid value for 'adj': '5x' (expected a number from -1000 to 1000)" },
+                { "[rule x]\nkill = group\n",
+                  "t.conf:2: invalid value for 'kill': 'group' (expected process or activity)" },
+                { "[rule x]\ngrace = 11min\n",
+                  "t.conf:2: invalid value for 'grace': '11min' (expected a duration from 0 to 10min)" },
+                { "[rule x]\ncmdline = (a\n",
+                  "t.conf:2: invalid value for 'cmdline': '(a' (expected an extended regular expression: Unmatched ( or \\()" },
+                { "[rule x]\ncmdline =\n",
+                  "t.conf:2: invalid value for 'cmdline': '' (expected an extended regular expression: empty)" },
+                { "[rule x]\nuser = no-such-user-for-triage\n",
+                  "t.conf:2: invalid value for 'user': 'no-such-user-for-triage' (expected a known user name or a uid)" },
+                { "[rule x]\nuser = 4294967295\n",
+                  "t.conf:2: invalid value for 'user': '4294967295' (expected a known user name or a uid)" },
+                { "[rule x]\nuser = 12x\n",
+                  "t.conf:2: invalid value for 'user': '12x' (expected a known user name or a uid)" },
+                { "[rule x]\ncgroup = user.slice\n",
+                  "t.conf:2: invalid value for 'cgroup': 'user.slice' (expected cgroup-path globs starting with / or * separated by |)" },
+                { "[rule x]\ncgroup = /a|b\n",
+                  "t.conf:2: invalid value for 'cgroup': '/a|b' (expected cgroup-path globs starting with / or * separated by |)" },
+                { "[rule x]\ncgroup = /a||/b\n",
+                  "t.conf:2: invalid value for 'cgroup': '/a||/b' (expected cgroup-path globs starting with / or * separated by |)" },
+                { "[rule x]\nname = a|\n",
+                  "t.conf:2: invalid value for 'name': 'a|' (expected process-name globs separated by |)" },
+                { "[rule x]\nname = |a\n",
+                  "t.conf:2: invalid value for 'name': '|a' (expected process-name globs separated by |)" },
+                { "[rule x]\nexe =\n",
+                  "t.conf:2: invalid value for 'exe': '' (expected argv[0] globs separated by |)" },
+                { "[rule x]\nprotect = maybe\n",
+                  "t.conf:2: invalid value for 'protect': 'maybe' (expected yes or no)" },
+                { "[rule x]\nprefer = 2\n",
+                  "t.conf:2: invalid value for 'prefer': '2' (expected yes or no)" },
+                { "[rule x]\nenabled = x\n",
+                  "t.conf:2: invalid value for 'enabled': 'x' (expected yes or no)" },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+                assert_load_error(cases[i].text, cases[i].error);
+
+        /* One more character than a pattern may have: each limit is what
+         * still dumps to a loadable "key = value" of 199 characters. */
+        char text[256], expected[512];
+        snprintf(text, sizeof(text), "[rule x]\nname=%0192d\n", 0);
+        snprintf(expected, sizeof(expected),
+                 "t.conf:2: invalid value for 'name': '%0192d' (expected process-name globs separated by |)", 0);
+        assert_load_error(text, expected);
+        snprintf(text, sizeof(text), "[rule x]\ncmdline=%0190d\n", 0);
+        snprintf(expected, sizeof(expected),
+                 "t.conf:2: invalid value for 'cmdline': '%0190d' (expected an extended regular expression: too long)",
+                 0);
+        assert_load_error(text, expected);
+        snprintf(text, sizeof(text), "[rule x]\ncgroup=/%0190d\n", 0);
+        snprintf(expected, sizeof(expected),
+                 "t.conf:2: invalid value for 'cgroup': '/%0190d' (expected cgroup-path globs starting with / or * separated by |)",
+                 0);
+        assert_load_error(text, expected);
+}
+
+static void test_too_many_rules(void **state)
+{
+        char text[4096], expected[128];
+        size_t len = 0;
+        struct config c;
+
+        for (int i = 0; i < CONFIG_RULES_MAX - 6; i++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                        "[rule r%d]\nname = p%d\nprotect = yes\n", i, i);
+        /* changing built-in ones takes no room */
+        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                "[rule sshd]\nenabled = no\n[rule triaged]\nenabled = no\n");
+        load_ok(text, &c);
+        assert_int_equal(c.n_rules, CONFIG_RULES_MAX);
+        snprintf(text + len, sizeof(text) - len, "[rule extra]\nname = e\nprotect = yes\n");
+        snprintf(expected, sizeof(expected),
+                 "t.conf:%d: too many rules (at most 32, the 6 built-in ones included): 'extra'",
+                 3 * (CONFIG_RULES_MAX - 6) + 5);
+        assert_load_error(text, expected);
+}
+
+static void test_rules_round_trip(void **state)
+{
+        char buf[CONFIG_DUMP_MAX], err[CONFIG_ERROR_MAX];
+        struct config a, b;
+
+        load_ok(rules_text, &a);
+        assert_true(config_dump(&a, buf, sizeof(buf)) > 0);
+        /* prefer is written as tier; matchers not given are not written */
+        assert_non_null(strstr(buf, "\n[rule p]\nenabled = yes\nname = x\ntier = preferred\n"));
+        assert_non_null(strstr(buf, "\n[rule q]\nenabled = yes\nuser = 1000\ntier = auto\n"));
+        assert_non_null(strstr(buf, "\n[rule sshd]\nenabled = no\n"));
+        assert_non_null(strstr(buf, "grace = 90s\nkill = process\n"));
+        assert_null(strstr(buf, "\nprefer ="));
+        assert_int_equal(config_load_string("dump", buf, &b, err, sizeof(err)), 0);
+        assert_config_equal(&a, &b);
+}
+
+/* The largest rules: longest names, patterns and every action. */
+static void test_dump_max_rules(void **state)
+{
+        static char text[CONFIG_DUMP_MAX], buf[CONFIG_DUMP_MAX];
+        char err[CONFIG_ERROR_MAX], name[192], exe[192], re[192], cg[192];
+        struct config a, b, defaults;
+        size_t len = 0;
+        int r;
+
+        config_defaults(&defaults);
+        memset(name, 'n', sizeof(name));
+        name[191] = '\0';                       /* "name = " + 191 = 198 */
+        memset(exe, 'e', sizeof(exe));
+        exe[191] = '\0';
+        memset(re, 'r', sizeof(re));
+        re[189] = '\0';                         /* "cmdline = " + 189 = 199 */
+        memset(cg, 'c', sizeof(cg));
+        cg[0] = '/';
+        cg[190] = '\0';
+        for (int i = 0; i < CONFIG_RULES_MAX; i++) {
+                if (i < (int)defaults.n_rules)
+                        len += (size_t)snprintf(text + len, sizeof(text) - len, "[rule %s]\n",
+                                                defaults.rules[i].name);
+                else
+                        len += (size_t)snprintf(text + len, sizeof(text) - len, "[rule %063d]\n", i);
+                len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                        "enabled = no\nname = %s\nexe = %s\ncmdline = %s\n"
+                                        "user = 4294967294\ncgroup = %s\nprotect = yes\n"
+                                        "avoid = yes\ntier = foreground\nadj = -1000\n"
+                                        "grace = 599999999us\nkill = activity\n",
+                                        name, exe, re, cg);
+        }
+        assert_true(len < sizeof(text) - 1);
+        load_ok(text, &a);
+        assert_int_equal(a.n_rules, CONFIG_RULES_MAX);
+        r = config_dump(&a, buf, sizeof(buf));
+        assert_true(r > 0);
+        assert_int_equal(config_load_string("dump", buf, &b, err, sizeof(err)), 0);
+        assert_config_equal(&a, &b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -825,6 +1167,11 @@ int main(void)
                 cmocka_unit_test(test_dump_defaults),
                 cmocka_unit_test(test_dump_round_trip),
                 cmocka_unit_test(test_dump_max),
+                cmocka_unit_test(test_rules),
+                cmocka_unit_test(test_rule_errors),
+                cmocka_unit_test(test_too_many_rules),
+                cmocka_unit_test(test_rules_round_trip),
+                cmocka_unit_test(test_dump_max_rules),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
