@@ -32,9 +32,9 @@ extern "C" {
 /* The memory levels passed to the level callback: the same bytes as GLib's
  * GMemoryMonitorWarningLevel and low-memory-monitor's LowMemoryWarning. */
 #define TRIAGE_MEMORY_NORMAL 0
-#define TRIAGE_MEMORY_LOW 50        /* free what is easy to rebuild: caches */
-#define TRIAGE_MEMORY_MEDIUM 100    /* save state, expect a SaveState */
-#define TRIAGE_MEMORY_CRITICAL 255  /* the daemon is about to close something */
+#define TRIAGE_MEMORY_LOW 50       /* free what is easy to rebuild: caches */
+#define TRIAGE_MEMORY_MEDIUM 100   /* save state, expect a SaveState */
+#define TRIAGE_MEMORY_CRITICAL 255 /* the daemon is about to close something */
 
 /* Longest application name and state reference, without the NUL. */
 #define TRIAGE_NAME_MAX 63

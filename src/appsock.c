@@ -63,8 +63,8 @@ struct appsock;
 
 struct appsock_conn {
         struct appsock *appsock;
-        int fd;                           /* -1: the slot is free */
-        pid_t pid;                        /* SO_PEERCRED */
+        int fd;    /* -1: the slot is free */
+        pid_t pid; /* SO_PEERCRED */
         uid_t uid;
         /* The client's id in the table, 0 until REGISTER succeeded. An id,
          * not a pointer: looked up on use, it cannot dangle. */
@@ -74,7 +74,7 @@ struct appsock_conn {
         bool registering;
         bool level_deferred;
         enum triage_level deferred_level;
-        uint64_t window_start_usec;       /* rate limit: a fixed one-second window */
+        uint64_t window_start_usec; /* rate limit: a fixed one-second window */
         unsigned window_packets;
         sd_event_source *io_source;
         sd_event_source *timeout_source;
@@ -107,6 +107,18 @@ static void send_error(int fd, int err, uint16_t about_type)
 
         proto_pack_error(&m, err, about_type);
         (void)send(fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Reads what a refused peer has already sent (libtriage sends REGISTER
+ * right after connecting): closing a socket with unread data makes the
+ * peer's next read fail with ECONNRESET ahead of the ERROR that says why. */
+static void drain(int fd)
+{
+        union proto_message m;
+
+        for (unsigned i = 0; i < 4; i++)
+                if (recv(fd, &m, sizeof(m), MSG_DONTWAIT) <= 0)
+                        return;
 }
 
 static struct client *conn_client(struct appsock_conn *c)
@@ -201,8 +213,8 @@ static int conn_register(struct appsock_conn *c, const struct proto_register *ms
         int err = -EINVAL;
 
         c->registering = true;
-        struct client *cl = manager_client_register(m, CLIENT_TRANSPORT_SOCKET, &appsock_ops, c, c->pid, c->uid,
-                                                    msg->name, &err);
+        struct client *cl = manager_client_register(m, CLIENT_TRANSPORT_SOCKET, &appsock_ops, c, c->pid,
+                                                    c->uid, msg->name, &err);
         c->registering = false;
         if (!cl) {
                 c->level_deferred = false;
@@ -392,6 +404,7 @@ static void accept_one(struct appsock *a, int fd)
                 log_debug_errno(r, "app socket: connection from pid %d (uid %u) refused", (int)cred.pid,
                                 (unsigned)cred.uid);
                 send_error(fd, r, 0);
+                drain(fd);
                 close(fd);
                 return;
         }

@@ -39,7 +39,9 @@ static const struct proto_type_info *type_info(uint16_t type)
 
 static void header_init(struct proto_header *h, enum proto_type type, size_t size)
 {
-        *h = (struct proto_header){ .version = PROTO_VERSION, .type = (uint16_t)type, .length = (uint32_t)size };
+        *h = (struct proto_header){ .version = PROTO_VERSION,
+                                    .type = (uint16_t)type,
+                                    .length = (uint32_t)size };
 }
 
 /* Copies s into a fixed field, zero-filling the rest so that no stack

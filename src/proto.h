@@ -57,13 +57,13 @@ enum proto_direction {
 struct proto_header {
         uint16_t version;
         uint16_t type;
-        uint32_t length;                       /* of the whole message, header included */
+        uint32_t length; /* of the whole message, header included */
 };
 _Static_assert(sizeof(struct proto_header) == 8, "proto_header is part of the protocol");
 
 struct proto_register {
         struct proto_header hdr;
-        char name[PROTO_NAME_MAX];             /* what the application calls itself */
+        char name[PROTO_NAME_MAX]; /* what the application calls itself */
 };
 _Static_assert(sizeof(struct proto_register) == 72, "proto_register is part of the protocol");
 
@@ -71,7 +71,7 @@ _Static_assert(sizeof(struct proto_register) == 72, "proto_register is part of t
 struct proto_saved {
         struct proto_header hdr;
         uint32_t serial;
-        char state_ref[PROTO_STATE_REF_MAX];   /* a file, a URI, ... ("" allowed) */
+        char state_ref[PROTO_STATE_REF_MAX]; /* a file, a URI, ... ("" allowed) */
 };
 _Static_assert(sizeof(struct proto_saved) == 268, "proto_saved is part of the protocol");
 
@@ -95,9 +95,9 @@ _Static_assert(sizeof(struct proto_registered) == 16, "proto_registered is part 
 
 struct proto_level {
         struct proto_header hdr;
-        uint8_t level;                         /* enum triage_level */
-        uint8_t lmm_byte;                      /* 0, 50, 100, 255: GLib's GMemoryMonitor levels */
-        uint8_t reserved[2];                   /* 0 */
+        uint8_t level;       /* enum triage_level */
+        uint8_t lmm_byte;    /* 0, 50, 100, 255: GLib's GMemoryMonitor levels */
+        uint8_t reserved[2]; /* 0 */
 };
 _Static_assert(sizeof(struct proto_level) == 12, "proto_level is part of the protocol");
 
@@ -105,7 +105,7 @@ _Static_assert(sizeof(struct proto_level) == 12, "proto_level is part of the pro
  * serial within deadline_msec (counted from when it was sent). */
 struct proto_save_state {
         struct proto_header hdr;
-        uint32_t serial;                       /* never 0 */
+        uint32_t serial; /* never 0 */
         uint32_t deadline_msec;
 };
 _Static_assert(sizeof(struct proto_save_state) == 16, "proto_save_state is part of the protocol");
@@ -114,16 +114,16 @@ _Static_assert(sizeof(struct proto_save_state) == 16, "proto_save_state is part 
  * deadline_msec; it is killed after that. */
 struct proto_emergency_close {
         struct proto_header hdr;
-        uint32_t serial;                       /* never 0 */
+        uint32_t serial; /* never 0 */
         uint32_t deadline_msec;
 };
 _Static_assert(sizeof(struct proto_emergency_close) == 16, "proto_emergency_close is part of the protocol");
 
 struct proto_error {
         struct proto_header hdr;
-        int32_t errnum;                        /* a positive errno value */
-        uint16_t about_type;                   /* the type of the message refused, 0 if none */
-        uint16_t reserved;                     /* 0 */
+        int32_t errnum;      /* a positive errno value */
+        uint16_t about_type; /* the type of the message refused, 0 if none */
+        uint16_t reserved;   /* 0 */
 };
 _Static_assert(sizeof(struct proto_error) == 16, "proto_error is part of the protocol");
 

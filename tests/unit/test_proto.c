@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/* The application protocol: every message packs and validates, and every
+ * kind of malformed packet is refused with its own error. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "level.h"
+#include "proto.h"
+
+/* One of each message, as the packers make them. */
+static size_t pack_example(uint16_t type, union proto_message *m)
+{
+        /* Garbage first: the packers must overwrite every byte that is sent. */
+        memset(m, 0xa5, sizeof(*m));
+        switch (type) {
+        case PROTO_REGISTER:
+                assert_int_equal(proto_pack_register(&m->reg, "notes"), 0);
+                return sizeof(m->reg);
+        case PROTO_SAVED:
+                assert_int_equal(proto_pack_saved(&m->saved, 7, "/home/u/notes.txt"), 0);
+                return sizeof(m->saved);
+        case PROTO_CLOSING:
+                proto_pack_closing(&m->closing, 7);
+                return sizeof(m->closing);
+        case PROTO_UNREGISTER:
+                proto_pack_unregister(&m->unregister);
+                return sizeof(m->unregister);
+        case PROTO_REGISTERED:
+                proto_pack_registered(&m->registered, UINT64_C(0x100000001));
+                return sizeof(m->registered);
+        case PROTO_LEVEL:
+                proto_pack_level(&m->level, TRIAGE_LEVEL_MEDIUM, 100);
+                return sizeof(m->level);
+        case PROTO_SAVE_STATE:
+                proto_pack_save_state(&m->save_state, 9, 5000);
+                return sizeof(m->save_state);
+        case PROTO_EMERGENCY_CLOSE:
+                proto_pack_emergency_close(&m->emergency_close, 10, 3000);
+                return sizeof(m->emergency_close);
+        case PROTO_ERROR:
+                proto_pack_error(&m->error, -EPROTO, PROTO_SAVED);
+                return sizeof(m->error);
+        default:
+                fail();
+                return 0;
+        }
+}
+
+static const uint16_t to_daemon[] = { PROTO_REGISTER, PROTO_SAVED, PROTO_CLOSING, PROTO_UNREGISTER };
+static const uint16_t to_app[] = { PROTO_REGISTERED, PROTO_LEVEL, PROTO_SAVE_STATE, PROTO_EMERGENCY_CLOSE,
+                                   PROTO_ERROR };
+
+static void check_valid(uint16_t type, enum proto_direction dir, size_t expected_size)
+{
+        union proto_message m;
+        uint16_t got = 0;
+
+        size_t len = pack_example(type, &m);
+        assert_int_equal(len, expected_size);
+        assert_int_equal(m.hdr.version, 1);
+        assert_int_equal(m.hdr.type, type);
+        assert_int_equal(m.hdr.length, expected_size);
+        assert_int_equal(proto_validate(&m, len, dir, &got), 0);
+        assert_int_equal(got, type);
+        /* Sent the wrong way, it is not a message the receiver knows. */
+        enum proto_direction other = dir == PROTO_TO_DAEMON ? PROTO_TO_APP : PROTO_TO_DAEMON;
+        assert_int_equal(proto_validate(&m, len, other, &got), -EOPNOTSUPP);
+}
+
+static void test_every_type_valid(void **state)
+{
+        /* The sizes are the wire format: hand-added from the fields. */
+        check_valid(PROTO_REGISTER, PROTO_TO_DAEMON, 8 + 64);
+        check_valid(PROTO_SAVED, PROTO_TO_DAEMON, 8 + 4 + 256);
+        check_valid(PROTO_CLOSING, PROTO_TO_DAEMON, 8 + 4);
+        check_valid(PROTO_UNREGISTER, PROTO_TO_DAEMON, 8);
+        check_valid(PROTO_REGISTERED, PROTO_TO_APP, 8 + 8);
+        check_valid(PROTO_LEVEL, PROTO_TO_APP, 8 + 1 + 1 + 2);
+        check_valid(PROTO_SAVE_STATE, PROTO_TO_APP, 8 + 4 + 4);
+        check_valid(PROTO_EMERGENCY_CLOSE, PROTO_TO_APP, 8 + 4 + 4);
+        check_valid(PROTO_ERROR, PROTO_TO_APP, 8 + 4 + 2 + 2);
+}
+
+static void test_fields_packed(void **state)
+{
+        union proto_message m;
+
+        pack_example(PROTO_REGISTER, &m);
+        assert_string_equal(m.reg.name, "notes");
+        /* The rest of the field is zero, not the 0xa5 that was there. */
+        for (size_t i = strlen("notes"); i < sizeof(m.reg.name); i++)
+                assert_int_equal(m.reg.name[i], 0);
+        pack_example(PROTO_SAVED, &m);
+        assert_int_equal(m.saved.serial, 7);
+        assert_string_equal(m.saved.state_ref, "/home/u/notes.txt");
+        assert_int_equal(m.saved.state_ref[sizeof(m.saved.state_ref) - 1], 0);
+        pack_example(PROTO_REGISTERED, &m);
+        assert_true(m.registered.client_id == UINT64_C(0x100000001));
+        pack_example(PROTO_LEVEL, &m);
+        assert_int_equal(m.level.level, TRIAGE_LEVEL_MEDIUM);
+        assert_int_equal(m.level.lmm_byte, 100);
+        assert_int_equal(m.level.reserved[0], 0);
+        assert_int_equal(m.level.reserved[1], 0);
+        pack_example(PROTO_SAVE_STATE, &m);
+        assert_int_equal(m.save_state.serial, 9);
+        assert_int_equal(m.save_state.deadline_msec, 5000);
+        pack_example(PROTO_EMERGENCY_CLOSE, &m);
+        assert_int_equal(m.emergency_close.serial, 10);
+        assert_int_equal(m.emergency_close.deadline_msec, 3000);
+        /* -errno in, positive errno on the wire. */
+        pack_example(PROTO_ERROR, &m);
+        assert_int_equal(m.error.errnum, EPROTO);
+        assert_int_equal(m.error.about_type, PROTO_SAVED);
+        assert_int_equal(m.error.reserved, 0);
+        proto_pack_error(&m.error, EUSERS, 0);
+        assert_int_equal(m.error.errnum, EUSERS);
+}
+
+static void test_pack_strings(void **state)
+{
+        union proto_message m;
+        char s[300];
+
+        assert_int_equal(proto_pack_register(&m.reg, NULL), -EINVAL);
+        assert_int_equal(proto_pack_register(&m.reg, ""), -EINVAL);
+        /* 63 characters and the NUL fill the field exactly; 64 do not fit. */
+        memset(s, 'n', 63);
+        s[63] = '\0';
+        assert_int_equal(proto_pack_register(&m.reg, s), 0);
+        assert_int_equal(strlen(m.reg.name), 63);
+        s[63] = 'n';
+        s[64] = '\0';
+        assert_int_equal(proto_pack_register(&m.reg, s), -ENAMETOOLONG);
+
+        assert_int_equal(proto_pack_saved(&m.saved, 1, NULL), 0);
+        assert_string_equal(m.saved.state_ref, "");
+        memset(s, 'r', 255);
+        s[255] = '\0';
+        assert_int_equal(proto_pack_saved(&m.saved, 1, s), 0);
+        s[255] = 'r';
+        s[256] = '\0';
+        assert_int_equal(proto_pack_saved(&m.saved, 1, s), -ENAMETOOLONG);
+}
+
+static void test_wrong_length(void **state)
+{
+        uint16_t type;
+
+        for (size_t i = 0; i < sizeof(to_daemon) / sizeof(to_daemon[0]); i++) {
+                union proto_message m;
+                size_t len = pack_example(to_daemon[i], &m);
+
+                /* The length field disagrees with what arrived. */
+                m.hdr.length = (uint32_t)len + 1;
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EBADMSG);
+                m.hdr.length = (uint32_t)len - 1;
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EBADMSG);
+                /* The length field agrees with what arrived, but that is
+                 * not the size of the type: one byte more, one byte less. */
+                m.hdr.length = (uint32_t)len + 1;
+                /* (SAVED is the largest message: one byte more is too big
+                 * for any type.) */
+                assert_int_equal(proto_validate(&m, len + 1, PROTO_TO_DAEMON, &type),
+                                 to_daemon[i] == PROTO_SAVED ? -EMSGSIZE : -EBADMSG);
+                if (len > sizeof(struct proto_header)) {
+                        m.hdr.length = (uint32_t)len - 1;
+                        assert_int_equal(proto_validate(&m, len - 1, PROTO_TO_DAEMON, &type), -EBADMSG);
+                }
+        }
+        /* A REGISTER that claims to be a CLOSING is the wrong size for it. */
+        union proto_message m;
+        size_t len = pack_example(PROTO_REGISTER, &m);
+        m.hdr.type = PROTO_CLOSING;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EBADMSG);
+}
+
+static void test_wrong_version(void **state)
+{
+        const uint16_t versions[] = { 0, 2, 0x100, 0xffff };
+        union proto_message m;
+        uint16_t type;
+
+        for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+                size_t len = pack_example(PROTO_REGISTER, &m);
+                m.hdr.version = versions[i];
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EPROTONOSUPPORT);
+                /* Checked before the size: a longer message of another
+                 * version is still "another version". */
+                (void)pack_example(PROTO_SAVED, &m);
+                m.hdr.version = versions[i];
+                m.hdr.length = sizeof(m);
+                assert_int_equal(proto_validate(&m, sizeof(m), PROTO_TO_DAEMON, &type), -EPROTONOSUPPORT);
+        }
+}
+
+static void test_unknown_type(void **state)
+{
+        const uint16_t types[] = { 0, 5, 100, 106, 0x8000, 0xffff };
+        union proto_message m;
+        uint16_t type;
+
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+                size_t len = pack_example(PROTO_CLOSING, &m);
+                m.hdr.type = types[i];
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EOPNOTSUPP);
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EOPNOTSUPP);
+        }
+        /* Each daemon-only type is unknown to the daemon and vice versa. */
+        for (size_t i = 0; i < sizeof(to_app) / sizeof(to_app[0]); i++) {
+                size_t len = pack_example(to_app[i], &m);
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EOPNOTSUPP);
+        }
+        for (size_t i = 0; i < sizeof(to_daemon) / sizeof(to_daemon[0]); i++) {
+                size_t len = pack_example(to_daemon[i], &m);
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EOPNOTSUPP);
+        }
+}
+
+static void test_no_nul(void **state)
+{
+        union proto_message m;
+        uint16_t type = 0;
+
+        size_t len = pack_example(PROTO_REGISTER, &m);
+        memset(m.reg.name, 'x', sizeof(m.reg.name));
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EINVAL);
+        /* The NUL in the last byte is enough. */
+        m.reg.name[sizeof(m.reg.name) - 1] = '\0';
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), 0);
+
+        len = pack_example(PROTO_SAVED, &m);
+        memset(m.saved.state_ref, '/', sizeof(m.saved.state_ref));
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EINVAL);
+        m.saved.state_ref[sizeof(m.saved.state_ref) - 1] = '\0';
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), 0);
+}
+
+static void test_bad_fields(void **state)
+{
+        union proto_message m;
+        uint16_t type;
+
+        size_t len = pack_example(PROTO_LEVEL, &m);
+        m.level.level = _TRIAGE_LEVEL_MAX;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+        m.level.level = TRIAGE_LEVEL_EMERGENCY;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), 0);
+        m.level.reserved[1] = 1;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+
+        len = pack_example(PROTO_SAVE_STATE, &m);
+        m.save_state.serial = 0;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+        len = pack_example(PROTO_EMERGENCY_CLOSE, &m);
+        m.emergency_close.serial = 0;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+
+        len = pack_example(PROTO_ERROR, &m);
+        m.error.errnum = 0;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+        m.error.errnum = -EPROTO;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+        m.error.errnum = EPROTO;
+        m.error.reserved = 1;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+
+        /* A serial the daemon did not send is well-formed: the daemon,
+         * not the parser, answers it with EPROTO. */
+        len = pack_example(PROTO_CLOSING, &m);
+        m.closing.serial = 0;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), 0);
+}
+
+static void test_truncated(void **state)
+{
+        union proto_message m;
+        uint16_t type;
+
+        size_t len = pack_example(PROTO_REGISTER, &m);
+        /* Shorter than a header: nothing can be read from it. */
+        for (size_t n = 0; n < sizeof(struct proto_header); n++)
+                assert_int_equal(proto_validate(&m, n, PROTO_TO_DAEMON, &type), -EBADMSG);
+        /* Cut anywhere after the header, with the length field intact. */
+        for (size_t n = sizeof(struct proto_header); n < len; n++)
+                assert_int_equal(proto_validate(&m, n, PROTO_TO_DAEMON, &type), -EBADMSG);
+        assert_int_equal(proto_peek_type(&m, 3), 0);
+        assert_int_equal(proto_peek_type(&m, 8), PROTO_REGISTER);
+}
+
+static void test_oversized(void **state)
+{
+        char *buf = calloc(1, 65536);
+        struct proto_header h = { .version = PROTO_VERSION, .type = PROTO_SAVED };
+        uint16_t type;
+
+        assert_non_null(buf);
+        const size_t sizes[] = { PROTO_MESSAGE_MAX + 1, PROTO_MESSAGE_MAX + 100, 65536 };
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+                /* Even with a header that agrees, it is too big for any type. */
+                h.length = (uint32_t)sizes[i];
+                memcpy(buf, &h, sizeof(h));
+                assert_int_equal(proto_validate(buf, sizes[i], PROTO_TO_DAEMON, &type), -EMSGSIZE);
+        }
+        free(buf);
+}
+
+static void test_unaligned(void **state)
+{
+        /* A packet at an odd address validates the same way. */
+        char buf[sizeof(union proto_message) + 1];
+        union proto_message m;
+        uint16_t type = 0;
+
+        size_t len = pack_example(PROTO_REGISTERED, &m);
+        memcpy(buf + 1, &m, len);
+        assert_int_equal(proto_validate(buf + 1, len, PROTO_TO_APP, &type), 0);
+        assert_int_equal(type, PROTO_REGISTERED);
+}
+
+static void test_names(void **state)
+{
+        assert_string_equal(proto_type_to_string(PROTO_REGISTER), "REGISTER");
+        assert_string_equal(proto_type_to_string(PROTO_EMERGENCY_CLOSE), "EMERGENCY_CLOSE");
+        assert_string_equal(proto_type_to_string(0), "unknown");
+        assert_string_equal(proto_type_to_string(999), "unknown");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_every_type_valid), cmocka_unit_test(test_fields_packed),
+                cmocka_unit_test(test_pack_strings),     cmocka_unit_test(test_wrong_length),
+                cmocka_unit_test(test_wrong_version),    cmocka_unit_test(test_unknown_type),
+                cmocka_unit_test(test_no_nul),           cmocka_unit_test(test_bad_fields),
+                cmocka_unit_test(test_truncated),        cmocka_unit_test(test_oversized),
+                cmocka_unit_test(test_unaligned),        cmocka_unit_test(test_names),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
