@@ -298,6 +298,8 @@ struct tmp_proc {
         int nfds;
 };
 
+static int tmp_proc_teardown(void **state);
+
 static int tmp_proc_setup(void **state)
 {
         struct tmp_proc *t = calloc(1, sizeof(*t));
@@ -305,19 +307,26 @@ static int tmp_proc_setup(void **state)
 
         if (!t)
                 return -1;
-        snprintf(t->root, sizeof(t->root), "%s/test_charges.XXXXXX", base);
-        if (!mkdtemp(t->root))
-                return -1;
-        t->procfd = open(t->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (t->procfd < 0 || mkdirat(t->procfd, "42", 0700) < 0 || mkdirat(t->procfd, "42/fdinfo", 0700) < 0)
-                return -1;
-        t->fdinfofd = openat(t->procfd, "42/fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (t->fdinfofd < 0)
-                return -1;
         *state = t;
+        t->procfd = t->fdinfofd = -1;
+        snprintf(t->root, sizeof(t->root), "%s/test_charges.XXXXXX", base);
+        if (!mkdtemp(t->root)) {
+                free(t);
+                return -1;
+        }
+        t->procfd = open(t->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t->procfd >= 0 && mkdirat(t->procfd, "42", 0700) == 0 &&
+            mkdirat(t->procfd, "42/fdinfo", 0700) == 0)
+                t->fdinfofd = openat(t->procfd, "42/fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t->fdinfofd < 0) {
+                /* cmocka runs no teardown after a failed setup. */
+                tmp_proc_teardown(state);
+                return -1;
+        }
         return 0;
 }
 
+/* Removes what tmp_proc_setup() and the test made, whatever got made. */
 static int tmp_proc_teardown(void **state)
 {
         struct tmp_proc *t = *state;
@@ -327,10 +336,13 @@ static int tmp_proc_teardown(void **state)
                 snprintf(name, sizeof(name), "%d", i);
                 unlinkat(t->fdinfofd, name, 0);
         }
-        unlinkat(t->procfd, "42/fdinfo", AT_REMOVEDIR);
-        unlinkat(t->procfd, "42", AT_REMOVEDIR);
-        close(t->fdinfofd);
-        close(t->procfd);
+        if (t->procfd >= 0) {
+                unlinkat(t->procfd, "42/fdinfo", AT_REMOVEDIR);
+                unlinkat(t->procfd, "42", AT_REMOVEDIR);
+                close(t->procfd);
+        }
+        if (t->fdinfofd >= 0)
+                close(t->fdinfofd);
         int r = rmdir(t->root);
         free(t);
         return r;
