@@ -54,7 +54,8 @@ static enum badness_unkillable classify(const struct proc_entry *p, int adj)
 
 static uint64_t memory_pages(const struct badness *b)
 {
-        return sat_add(sat_add(sat_add(b->rss_pages, b->swap_pages), b->pgtables_pages), b->charged_pages);
+        uint64_t own = sat_add(sat_add(sat_add(b->rss_pages, b->swap_pages), b->pgtables_pages), b->charged_pages);
+        return own > b->credited_pages ? own - b->credited_pages : 0;
 }
 
 /* 2010 mode's per-mille share of allowable memory, before bonus and adj. */
@@ -64,8 +65,12 @@ static int64_t share_permille(const struct badness *b)
 }
 
 void badness_compute(const struct proc_entry *p, uint64_t allowable_pages, unsigned page_kib,
-                     uint64_t charged_kib, enum badness_mode mode, struct badness *ret)
+                     int64_t charged_kib, enum badness_mode mode, struct badness *ret)
 {
+        uint64_t charged = charged_kib > 0 ? (uint64_t)charged_kib : 0;
+        /* Credits round down: never take off more than is held. */
+        uint64_t credited = charged_kib < 0 ? (uint64_t)-(charged_kib + 1) + 1 : 0;
+
         int adj = p->oom_score_adj;
 
         if (adj < OOM_SCORE_ADJ_MIN)
@@ -92,7 +97,8 @@ void badness_compute(const struct proc_entry *p, uint64_t allowable_pages, unsig
                 /* mm_pgtables_bytes(mm) / PAGE_SIZE; VmPTE is bytes >> 10. */
                 .pgtables_pages = kib_to_pages(p->pte_kib, page_kib),
                 /* Charges are byte counts from others: round up to pages. */
-                .charged_pages = kib_to_pages(sat_add(charged_kib, page_kib - 1), page_kib),
+                .charged_pages = kib_to_pages(sat_add(charged, page_kib - 1), page_kib),
+                .credited_pages = kib_to_pages(credited, page_kib),
                 .oom_score_adj = adj,
         };
         ret->unkillable = classify(p, adj);
@@ -208,6 +214,9 @@ int badness_explain(const struct badness *b, char *buf, size_t size)
         if (b->charged_pages)
                 append(buf, size, &len, " + charged %" PRIu64 " KiB (%" PRIu64 " pages)",
                        b->charged_pages * k, b->charged_pages);
+        if (b->credited_pages)
+                append(buf, size, &len, " - held for others %" PRIu64 " KiB (%" PRIu64 " pages)",
+                       b->credited_pages * k, b->credited_pages);
 
         if (b->unkillable != BADNESS_KILLABLE) {
                 append(buf, size, &len, ", adj %d, of allowable %" PRIu64 " pages -> %s 0", b->oom_score_adj,

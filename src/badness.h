@@ -45,9 +45,10 @@ struct badness {
         uint64_t rss_pages;             /* anon + file + shmem */
         uint64_t swap_pages;
         uint64_t pgtables_pages;
-        uint64_t charged_pages;         /* memory held for it by others, from charged_kib
-                                           (rounded up); 0 when charged_kib is 0, which
-                                           is what matches the kernel */
+        uint64_t charged_pages;         /* memory others hold for it (charged_kib > 0),
+                                           rounded up; 0 gives the kernel's figure */
+        uint64_t credited_pages;        /* memory it holds for others (charged_kib < 0),
+                                           taken off its own, never below 0 */
         int oom_score_adj;
         int64_t adj_pages;              /* the adj term in pages (kernel mode; 0 in
                                            2010 mode, where adj is added as is) */
@@ -59,7 +60,10 @@ struct badness {
 };
 
 /*
- * Computes p's badness against allowable_pages. charged_kib is memory held
+ * Computes p's badness against allowable_pages. charged_kib (signed) is
+ * memory held for p by others (> 0: an X client's pixmaps, its GPU buffers)
+ * or by p for others (< 0: the X server; its own figure goes down, never
+ * below 0). The rest of this comment: charged_kib > 0 is memory held
  * for p by others (X pixmaps, GPU); it is added to the memory parts (triage's
  * extension of the kernel formula), so pass 0 to match the kernel. Never
  * fails: an unkillable process gets ret->unkillable set, points 0 and score
@@ -68,7 +72,7 @@ struct badness {
  * as 4.
  */
 void badness_compute(const struct proc_entry *p, uint64_t allowable_pages, unsigned page_kib,
-                     uint64_t charged_kib, enum badness_mode mode, struct badness *ret);
+                     int64_t charged_kib, enum badness_mode mode, struct badness *ret);
 
 /* Orders two results: > 0 if a is the worse (killed first), like the
  * kernel's oom_evaluate_task() comparison of points. Unkillable results

@@ -279,20 +279,6 @@ static int on_accept(sd_event_source *s, int listen_fd, uint32_t revents, void *
         return 0;
 }
 
-static int mkdir_parent(const char *path)
-{
-        char dir[CONFIG_PATH_MAX];
-
-        strscpy(dir, path, sizeof(dir));
-        char *slash = strrchr(dir, '/');
-        if (!slash || slash == dir)
-                return 0;
-        *slash = '\0';
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
 int control_open(struct manager *m)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -351,7 +351,20 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
                 return 0;
         }
         manager_stop_domains(m);
+        bool socket_changed = strcmp(c.app_socket, m->config.app_socket) != 0;
+        bool bus_changed = c.bus != m->config.bus;
         m->config = c;
+        if (socket_changed) {
+                m->appsock = appsock_free(m->appsock);
+                int r = appsock_open(m, &m->appsock);
+                if (r < 0)
+                        log_warning_errno(r, "cannot listen for applications on %s", c.app_socket);
+        }
+        if (bus_changed) {
+                m->bus = bus_free(m->bus);
+                if (c.bus && bus_open(m, &m->bus) < 0)
+                        log_warning("no system bus: running without D-Bus");
+        }
         if (manager_start_domains(m) < 0)
                 log_error("some domains could not be started after the reload");
         log_info("configuration reloaded%s", c.dry_run ? " (dry run)" : "");
@@ -551,8 +564,9 @@ struct client *manager_client_register(struct manager *m, enum client_transport 
         }
         struct client *c = clients_add(&m->clients, t, ops, transport_data, pid, uid, ticks, name, ret_err);
         if (!c) {
-                log_info_errno(*ret_err, "registration of pid %d (uid %u) over %s refused", (int)pid,
-                               (unsigned)uid, transport_name(t));
+                /* Debug only: a hostile client retrying would flood the log. */
+                log_debug_errno(*ret_err, "registration of pid %d (uid %u) over %s refused", (int)pid,
+                                (unsigned)uid, transport_name(t));
                 return NULL;
         }
         log_info("client %s registered: pid %d, uid %u, over %s (id %" PRIu64 ")", c->name, (int)pid,

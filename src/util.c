@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 ssize_t pread_file(int fd, char *buf, size_t size)
@@ -228,4 +229,19 @@ const char *format_kib(uint64_t kib, char *buf, size_t size)
         else
                 snprintf(buf, size, "%" PRIu64 " KiB", kib);
         return buf;
+}
+
+int mkdir_parent(const char *path)
+{
+        char dir[PATH_MAX];
+
+        if (!strscpy(dir, path, sizeof(dir)))
+                return -ENAMETOOLONG;
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+                return 0;
+        *slash = '\0';
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
 }

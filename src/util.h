@@ -53,6 +53,10 @@ int parse_size_bytes(const char *s, uint64_t *ret_bytes);
  * number is seconds. "500ms" -> 500000. */
 int parse_duration_usec(const char *s, uint64_t *ret_usec);
 
+/* Creates the directory that will hold path (one level, mode 0755); an
+ * existing one is fine. For sockets under /run/triage. */
+int mkdir_parent(const char *path);
+
 /* Parses "yes/no/true/false/on/off/1/0". */
 int parse_bool(const char *s, bool *ret);
 

@@ -88,6 +88,18 @@ for src in "$here"/progs/*.c; do
         progs+=("$vm/progs/$p")
 done
 
+# Programs that link libtriage: built statically from its sources, so the
+# guest needs no libtriage.so (the build dir holds triage-paths.h).
+src=$here/../..
+for prog in "$src/examples/notes.c" "$here"/apps/*.c; do
+        p=$(basename "$prog" .c)
+        cc -static -O2 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror -D_GNU_SOURCE \
+                -I"$build" -I"$src/src" -I"$src/include" -o "$vm/progs/$p" \
+                "$prog" "$src/lib/libtriage.c" "$src/src/proto.c" ||
+                die "cannot build $prog"
+        progs+=("$vm/progs/$p")
+done
+
 # --- initramfs -----------------------------------------------------------
 
 root=$vm/root
