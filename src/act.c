@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Acting on a domain at CRITICAL or worse: scan, rank, check memory again,
- * then kill the first candidate by pidfd and wait for its death as an event
- * with a deadline. One action in flight per domain; nothing here sleeps or
- * allocates.
+ * Acting on a domain at CRITICAL or worse: scan, rank the activities,
+ * check memory again, then close or kill the first activity and wait for
+ * its death as an event with a deadline. A registered application is asked
+ * to save and close first and killed at the end of its grace period (or at
+ * once at the emergency floor); anything else is killed at once: the whole
+ * activity through cgroup.kill when its cgroup holds exactly its
+ * processes, else every process by pidfd. One action in flight per domain;
+ * nothing here sleeps or allocates.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +30,10 @@ static void act_finish(struct domain *d)
         if (d->victim_pidfd >= 0)
                 close(d->victim_pidfd);
         d->victim_pidfd = -1;
+        for (size_t i = 0; i < d->n_member_pidfds; i++)
+                close(d->member_pidfds[i]);
+        d->n_member_pidfds = 0;
+        d->victim_cgroup[0] = '\0';
         d->victim_pid = 0;
         d->victim_client_id = 0;
         d->phase = ACT_IDLE;
@@ -108,11 +116,32 @@ static int on_victim_exit(sd_event_source *s, int fd, uint32_t revents, void *us
 static int on_victim_deadline(sd_event_source *s, uint64_t usec, void *userdata);
 
 /* SIGKILL now; the death (or the wait deadline) ends the action. */
+/* Kills the rest of the activity: through cgroup.kill when its cgroup
+ * holds exactly it (new processes it forks meanwhile die too), and every
+ * member's pidfd anyway (cgroup.kill needs 5.14; a member may have moved). */
+static void kill_members(struct domain *d)
+{
+        struct manager *m = d->manager;
+
+        if (d->victim_cgroup[0] && m->cgroup_v2_fd >= 0) {
+                char path[CGROUP_PATH_MAX + 16];
+                snprintf(path, sizeof(path), "%s/cgroup.kill", d->victim_cgroup + 1);
+                int r = write_file_at(m->cgroup_v2_fd, path, "1");
+                if (r < 0)
+                        log_debug_errno(r, "domain %s: cgroup.kill of %s", d->name, d->victim_cgroup);
+        }
+        for (size_t i = 0; i < d->n_member_pidfds; i++) {
+                (void)kill_pidfd_signal(d->member_pidfds[i], SIGKILL);
+                (void)kill_mrelease(d->member_pidfds[i]);
+        }
+}
+
 static int act_sigkill(struct domain *d, enum kill_outcome outcome_on_exit)
 {
         struct manager *m = d->manager;
         int r;
 
+        kill_members(d);
         r = kill_pidfd_signal(d->victim_pidfd, SIGKILL);
         if (r == -ESRCH) {
                 /* It exited on its own just now. */
@@ -167,30 +196,81 @@ static int on_holdoff(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-static void fill_record(const struct domain *d, const struct candidate *c, struct kill_record *r)
+static void fill_record(const struct domain *d, const struct activity *a, struct kill_record *r)
 {
-        const struct proc_entry *p = c->proc;
+        struct manager *m = d->manager;
+        const struct proc_entry *leader = &m->procs.entries[a->leader];
 
         memset(r, 0, sizeof(*r));
         r->realtime_usec = now_usec(CLOCK_REALTIME);
-        r->pid = p->pid;
-        r->uid = p->uid;
-        strscpy(r->comm, p->comm, sizeof(r->comm));
-        strscpy(r->cmdline, p->cmdline, sizeof(r->cmdline));
+        r->pid = leader->pid;
+        r->uid = leader->uid;
+        strscpy(r->comm, leader->comm, sizeof(r->comm));
+        strscpy(r->cmdline, leader->cmdline, sizeof(r->cmdline));
         strscpy(r->domain, d->name, sizeof(r->domain));
+        strscpy(r->activity, a->name, sizeof(r->activity));
+        strscpy(r->activity_id, activity_id(a), sizeof(r->activity_id));
+        strscpy(r->tier, tier_to_string(a->tier), sizeof(r->tier));
         r->level = d->level;
         r->available_kib = d->available_kib;
-        r->badness = c->badness;
-        r->freed_kib = p->rss_anon_kib + p->rss_file_kib + p->rss_shmem_kib + p->swap_kib;
+        r->badness = a->badness;
+        r->freed_kib = a->rss_anon_kib + a->rss_file_kib + a->rss_shmem_kib + a->swap_kib;
         r->outcome = KILL_PENDING;
 }
 
+/* Opens pidfds for the processes to kill: the whole activity, or its
+ * worst process when a rule says kill = process. The leader's (or the one
+ * process's) is the one watched. Returns 0, or -ESRCH when it is gone. */
+static int open_targets(struct domain *d, const struct activity *a, struct kill_record *rec)
+{
+        struct manager *m = d->manager;
+        bool whole = a->kill != RULE_KILL_PROCESS;
+        uint32_t watched = whole ? a->leader : a->worst_member;
+
+        for (uint32_t k = 0; k < (whole ? a->n_members : 1); k++) {
+                uint32_t i = whole ? m->members[a->first_member + k] : watched;
+                const struct proc_entry *p = &m->procs.entries[i];
+                int fd = kill_pidfd_open(m->procfd, p->pid, p->start_time_ticks);
+
+                if (fd < 0)
+                        continue; /* exited since the scan */
+                if (i == watched) {
+                        d->victim_pidfd = fd;
+                } else if (d->n_member_pidfds < HISTORY_MEMBERS_MAX - 1) {
+                        d->member_pidfds[d->n_member_pidfds++] = fd;
+                } else {
+                        /* Beyond what we track: signal it now. */
+                        (void)kill_pidfd_signal(fd, SIGKILL);
+                        close(fd);
+                }
+                if (rec->n_members < HISTORY_MEMBERS_MAX)
+                        rec->members[rec->n_members] = p->pid;
+                rec->n_members++;
+        }
+        if (!whole) {
+                const struct proc_entry *p = &m->procs.entries[watched];
+                rec->pid = p->pid;
+                strscpy(rec->comm, p->comm, sizeof(rec->comm));
+                strscpy(rec->cmdline, p->cmdline, sizeof(rec->cmdline));
+        }
+        if (d->victim_pidfd < 0 && d->n_member_pidfds > 0)
+                d->victim_pidfd = d->member_pidfds[--d->n_member_pidfds];
+        if (d->victim_pidfd < 0)
+                return -ESRCH;
+        if (whole && a->cgroup_exact && a->cgroup_version == CGROUP_V2 && a->cgroup[0] == '/' && a->cgroup[1] &&
+            d->kind != DOMAIN_CGROUP_V1) {
+                strscpy(d->victim_cgroup, a->cgroup, sizeof(d->victim_cgroup));
+                rec->cgroup_kill = true;
+        }
+        return 0;
+}
+
 /* Asks a registered victim to save and close; SIGKILL at the deadline. */
-static int act_ask_to_close(struct domain *d, struct client *c)
+static int act_ask_to_close(struct domain *d, struct client *c, uint64_t grace_usec)
 {
         struct manager *m = d->manager;
         uint32_t serial = clients_next_serial(&m->clients);
-        uint64_t grace_msec = m->config.grace_usec / USEC_PER_MSEC;
+        uint64_t grace_msec = grace_usec / USEC_PER_MSEC;
 
         c->pending = CLIENT_REQUEST_CLOSE;
         c->pending_serial = serial;
@@ -203,7 +283,7 @@ static int act_ask_to_close(struct domain *d, struct client *c)
         d->phase = ACT_GRACE;
         d->outcome_on_exit = KILL_CLOSED;
         d->victim_client_id = c->id;
-        return sd_event_add_time_relative(m->event, &d->victim_deadline, CLOCK_MONOTONIC, m->config.grace_usec, 0,
+        return sd_event_add_time_relative(m->event, &d->victim_deadline, CLOCK_MONOTONIC, grace_usec, 0,
                                           on_victim_deadline, d);
 }
 
@@ -211,7 +291,6 @@ int act_on_domain(struct domain *d)
 {
         struct manager *m = d->manager;
         struct kill_record rec;
-        size_t n;
         int r;
 
         if (d->phase == ACT_GRACE && d->level >= TRIAGE_LEVEL_EMERGENCY) {
@@ -223,13 +302,11 @@ int act_on_domain(struct domain *d)
         if (d->phase != ACT_IDLE || d->holdoff_source)
                 return 0;
 
-        /* The scan needs cgroup paths only to tell who is inside a cgroup
-         * domain; the command line is read for the victim alone below. */
-        r = manager_rank(m, d, d->kind == DOMAIN_SYSTEM ? 0 : PROC_READ_CGROUP, false, &n);
-        if (r < 0)
-                return log_error_errno(r, "domain %s: cannot scan processes", d->name);
-        const struct candidate *victim = policy_pick_victim(m->ranked, n);
-        if (!victim) {
+        ssize_t n = manager_rank_activities(m, d, 0);
+        if (n < 0)
+                return log_error_errno((int)n, "domain %s: cannot rank activities", d->name);
+        const struct activity *a = activity_victim(m->acts, (size_t)n);
+        if (!a) {
                 uint64_t now = now_usec(CLOCK_MONOTONIC);
                 if (now - d->no_candidate_logged_usec > NO_CANDIDATE_LOG_INTERVAL_USEC) {
                         log_warning("domain %s: %s, but no process may be killed", d->name,
@@ -245,38 +322,22 @@ int act_on_domain(struct domain *d)
         if (r < 0)
                 return log_warning_errno(r, "domain %s: cannot read its memory figures", d->name);
         if (d->level < TRIAGE_LEVEL_CRITICAL) {
-                log_info("domain %s: recovered to %s before a victim was killed; pid %d spared", d->name,
-                         level_to_string(d->level), (int)victim->proc->pid);
+                log_info("domain %s: recovered to %s before a victim was killed; %s spared", d->name,
+                         level_to_string(d->level), a->name);
                 return 0;
         }
 
-        struct proc_entry full;
-        fill_record(d, victim, &rec);
-        if (proc_read_pid(m->procfd, victim->proc->pid, PROC_READ_CMDLINE, &full) == 0 &&
-            full.start_time_ticks == victim->proc->start_time_ticks)
-                strscpy(rec.cmdline, full.cmdline, sizeof(rec.cmdline));
-
-        int pidfd = kill_pidfd_open(m->procfd, victim->proc->pid, victim->proc->start_time_ticks);
-        if (pidfd < 0) {
-                if (pidfd == -ESRCH || pidfd == -ENOENT) {
-                        log_info("domain %s: pid %d exited before it could be killed", d->name,
-                                 (int)victim->proc->pid);
-                        return 0;
-                }
-                return log_error_errno(pidfd, "domain %s: cannot open a pidfd for pid %d", d->name,
-                                       (int)victim->proc->pid);
-        }
-
+        fill_record(d, a, &rec);
         /* A registered application, still the process that registered. */
-        struct client *c = clients_find_pid(&m->clients, rec.pid);
-        if (c && c->start_time_ticks != victim->proc->start_time_ticks)
-                c = NULL;
+        struct client *c = a->kind == ACTIVITY_CLIENT ? clients_find_id(&m->clients, a->client_id) : NULL;
         if (c)
                 copy_client(&rec, c);
 
-        if (m->config.dry_run) {
-                close(pidfd);
+        if (m->config.dry_run || m->config.advise_only) {
                 rec.outcome = KILL_DRY_RUN;
+                for (uint32_t k = 0; k < a->n_members && k < HISTORY_MEMBERS_MAX; k++)
+                        rec.members[k] = m->procs.entries[m->members[a->first_member + k]].pid;
+                rec.n_members = a->n_members;
                 history_add(&m->history, &rec);
                 log_kill(d, &rec);
                 /* Decide again only after the time a kill would have taken,
@@ -286,22 +347,29 @@ int act_on_domain(struct domain *d)
                 return r < 0 ? log_error_errno(r, "domain %s: cannot add a timer", d->name) : 0;
         }
 
-        d->victim_pidfd = pidfd;
+        r = open_targets(d, a, &rec);
+        if (r < 0) {
+                log_info("domain %s: %s exited before it could be killed", d->name, a->name);
+                act_finish(d);
+                return 0;
+        }
         d->victim_pid = rec.pid;
         d->victim_record_id = history_add(&m->history, &rec)->id;
-        r = sd_event_add_io(m->event, &d->victim_source, pidfd, EPOLLIN, on_victim_exit, d);
+        r = sd_event_add_io(m->event, &d->victim_source, d->victim_pidfd, EPOLLIN, on_victim_exit, d);
         if (r < 0) {
                 log_error_errno(r, "domain %s: cannot watch pid %d", d->name, (int)rec.pid);
                 /* Without the death event we cannot wait: kill and go on. */
-                (void)kill_pidfd_signal(pidfd, SIGKILL);
+                kill_members(d);
+                (void)kill_pidfd_signal(d->victim_pidfd, SIGKILL);
                 act_done(d, KILL_FAILED);
                 return r;
         }
-        if (c && d->level < TRIAGE_LEVEL_EMERGENCY && m->config.grace_usec > 0) {
-                r = act_ask_to_close(d, c);
+        uint64_t grace_usec = a->has_grace ? a->grace_usec : m->config.grace_usec;
+        if (c && d->level < TRIAGE_LEVEL_EMERGENCY && grace_usec > 0) {
+                r = act_ask_to_close(d, c, grace_usec);
                 if (r >= 0)
                         return 0;
-                log_error_errno(r, "domain %s: cannot add a timer; killing pid %d at once", d->name, (int)rec.pid);
+                log_error_errno(r, "domain %s: cannot add a timer; killing %s at once", d->name, a->name);
         }
         if (c)
                 d->victim_client_id = c->id;

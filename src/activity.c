@@ -573,6 +573,8 @@ static void sum_members(const struct ranker *r, struct activity *a)
                 a->rss_shmem_kib = sat_add(a->rss_shmem_kib, p->rss_shmem_kib);
                 a->swap_kib = sat_add(a->swap_kib, p->swap_kib);
                 a->pte_kib = sat_add(a->pte_kib, p->pte_kib);
+                if (r->in->charged_kib)
+                        a->charged_kib += r->in->charged_kib[i];
                 a->adj_min = MIN(a->adj_min, p->oom_score_adj);
                 a->adj_max = MAX(a->adj_max, p->oom_score_adj);
 
@@ -758,7 +760,8 @@ static void classify(struct ranker *r, struct activity *a)
         sum.swap_kib = a->swap_kib;
         sum.pte_kib = a->pte_kib;
         sum.oom_score_adj = a->adj;
-        badness_compute(&sum, d->allowable_kib / MAX(d->page_kib, 1u), d->page_kib, 0, d->mode, &a->badness);
+        badness_compute(&sum, d->allowable_kib / MAX(d->page_kib, 1u), d->page_kib, a->charged_kib, d->mode,
+                        &a->badness);
 
         if (a->tier == TIER_PROTECTED)
                 a->weight = 0;

@@ -46,7 +46,9 @@
  *
  * BADNESS of an activity: the kernel formula (badness_compute(), kernel or
  * 2010 mode as the domain says) on the sum of its members' memory parts
- * (rss anon + file + shmem, swap, page tables) with ONE oom_score_adj: the
+ * (rss anon + file + shmem, swap, page tables, plus the memory others hold
+ * for them: X pixmaps, GPU buffers; minus what they hold for others) with
+ * ONE oom_score_adj: the
  * rule's adj = N if a rule sets it, else the leader's *own* adj
  * (input.base_adj). The own adj matters: once triage has published its
  * plan, the current values are triage's, and ranking by them would only
@@ -184,6 +186,8 @@ struct activity_input {
         const struct rule_verdict *verdicts; /* rules_match() of each process */
         const int *base_adj;                 /* own oom_score_adj; NULL: the current */
         const uint64_t *last_active_usec;    /* last CPU use, the fallback */
+        const int64_t *charged_kib;          /* memory others hold for it (> 0), or it
+                                                holds for others (< 0): see charges.h */
 
         const struct activity_use *uses;
         size_t n_uses;
@@ -213,6 +217,7 @@ struct activity {
         uint32_t worst_member; /* highest kernel points of its own: kill = process */
 
         uint64_t rss_anon_kib, rss_file_kib, rss_shmem_kib, swap_kib, pte_kib;
+        int64_t charged_kib;  /* the members' charges, added to its badness */
         int adj_min, adj_max; /* current oom_score_adj of its members */
         int adj;              /* the one its badness uses */
         bool adj_from_rule;

@@ -437,6 +437,7 @@ static const char *format_kill_key(const void *field, char *buf, size_t size)
 /* The keys of triage.conf(5), in the order config_dump() writes them. */
 static const struct config_key config_keys[] = {
         BOOL_KEY(SECTION_DAEMON, "dry_run", struct config, dry_run),
+        BOOL_KEY(SECTION_DAEMON, "advise_only", struct config, advise_only),
         { SECTION_DAEMON, "badness", parse_badness_key, format_badness_key,
           offsetof(struct config, badness), sizeof(enum badness_mode), 0, 0, "kernel or 2010" },
         { SECTION_DAEMON, "max_processes", parse_count_key, format_count_key,

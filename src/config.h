@@ -48,6 +48,8 @@ struct config_rule {
 struct config {
         /* [daemon] */
         bool dry_run;                       /* dry_run = no */
+        bool advise_only;                   /* advise_only = no: publish the order to the
+                                               kernel (oom_score_adj) but kill nothing */
         enum badness_mode badness;          /* badness = kernel | 2010 */
         size_t max_processes;               /* max_processes = auto (0) | N */
         char control_socket[CONFIG_PATH_MAX];

@@ -85,8 +85,7 @@ int freeze_record_parse(const char *line, size_t len, struct freeze_record *ret)
                 const char *sp = memchr(p, ' ', (size_t)(end - p));
                 uint64_t pid;
 
-                if (!sp || parse_span_u64(p, (size_t)(sp - p), &pid) < 0 || pid <= 1 ||
-                    pid > INT_MAX ||
+                if (!sp || parse_span_u64(p, (size_t)(sp - p), &pid) < 0 || pid <= 1 || pid > INT_MAX ||
                     parse_span_u64(sp + 1, (size_t)(end - sp - 1), &r.start_time_ticks) < 0)
                         return -EINVAL;
                 r.kind = FREEZE_SIGSTOP;
@@ -107,14 +106,12 @@ int freeze_record_format(const struct freeze_record *rec, char *buf, size_t size
         case FREEZE_CGROUP_V1:
                 if (!path_valid(rec->path, strnlen(rec->path, FREEZE_PATH_MAX)))
                         return -EINVAL;
-                n = snprintf(buf, size, "v%c %s\n", rec->kind == FREEZE_CGROUP_V2 ? '2' : '1',
-                             rec->path);
+                n = snprintf(buf, size, "v%c %s\n", rec->kind == FREEZE_CGROUP_V2 ? '2' : '1', rec->path);
                 break;
         case FREEZE_SIGSTOP:
                 if (rec->pid <= 1)
                         return -EINVAL;
-                n = snprintf(buf, size, "pid %d %" PRIu64 "\n", (int)rec->pid,
-                             rec->start_time_ticks);
+                n = snprintf(buf, size, "pid %d %" PRIu64 "\n", (int)rec->pid, rec->start_time_ticks);
                 break;
         default:
                 return -EINVAL;
@@ -146,8 +143,7 @@ static int lines_emit(struct freeze_lines *s, bool complete, freeze_line_fn cb, 
         return cb(ok ? &rec : NULL, s->line_no, userdata);
 }
 
-int freeze_lines_feed(struct freeze_lines *s, const char *buf, size_t len, freeze_line_fn cb,
-                      void *userdata)
+int freeze_lines_feed(struct freeze_lines *s, const char *buf, size_t len, freeze_line_fn cb, void *userdata)
 {
         while (len > 0) {
                 const char *nl = memchr(buf, '\n', len);
@@ -280,9 +276,8 @@ int freeze_parse_proc_cgroup(const char *buf, enum cgroup_version v, char *ret, 
                 const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
 
                 if (c2) {
-                        bool match = v == CGROUP_V2
-                                ? (c1 - p == 1 && p[0] == '0' && c2 == c1 + 1)
-                                : list_has(c1 + 1, (size_t)(c2 - c1 - 1), "freezer");
+                        bool match = v == CGROUP_V2 ? (c1 - p == 1 && p[0] == '0' && c2 == c1 + 1)
+                                                    : list_has(c1 + 1, (size_t)(c2 - c1 - 1), "freezer");
                         if (match) {
                                 size_t n = (size_t)(eol - c2 - 1);
                                 if (n >= size)
@@ -304,7 +299,7 @@ bool freeze_cgroup_contains(const char *outer, const char *inner)
         while (n > 0 && outer[n - 1] == '/')
                 n--;
         if (n == 0)
-                return true;    /* the root holds everything */
+                return true; /* the root holds everything */
         return strncmp(outer, inner, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
 }
 
@@ -315,14 +310,14 @@ struct record_set {
         enum freeze_kind kind;
         const char *path;
         const struct freeze_pid *pids;
-        size_t n;               /* 1 for a cgroup */
+        size_t n; /* 1 for a cgroup */
 };
 
 struct rewrite {
         const struct record_set *remove;
         bool removed[FREEZE_PIDS_MAX];
         int fd;
-        size_t lines;           /* lines written to the new file */
+        size_t lines; /* lines written to the new file */
         size_t wlen;
         char wbuf[IO_CHUNK];
 };
@@ -546,7 +541,7 @@ static int check_not_self(int procfd, enum cgroup_version v, const char *rel)
                 return (int)n;
         int r = freeze_parse_proc_cgroup(buf, v, self, sizeof(self));
         if (r == -ENOENT)
-                return 0;       /* we are in no cgroup of that hierarchy */
+                return 0; /* we are in no cgroup of that hierarchy */
         if (r < 0)
                 return r;
         return freeze_cgroup_contains(rel, self) ? -EDEADLK : 0;
@@ -562,8 +557,7 @@ static int start_cgroup(struct freeze *f, const struct freeze_target *t)
                 return -EINVAL;
         while (mlen > 0 && t->cgroup_mount[mlen - 1] == '/')
                 mlen--;
-        r = snprintf(f->path, sizeof(f->path), "%.*s%s", (int)mlen, t->cgroup_mount,
-                     t->cgroup_path);
+        r = snprintf(f->path, sizeof(f->path), "%.*s%s", (int)mlen, t->cgroup_mount, t->cgroup_path);
         if (r < 0 || (size_t)r >= sizeof(f->path))
                 return -ENAMETOOLONG;
         /* Absolute, no "..", and not the mount itself (the root cgroup). */
@@ -651,7 +645,9 @@ static int start_sigstop(struct freeze *f, const struct freeze_target *t)
         }
         if (k < f->n_procs) {
                 struct record_set rest = {
-                        .kind = FREEZE_SIGSTOP, .pids = f->procs + k, .n = f->n_procs - k,
+                        .kind = FREEZE_SIGSTOP,
+                        .pids = f->procs + k,
+                        .n = f->n_procs - k,
                 };
                 /* Best effort: a leftover line only costs a SIGCONT to a
                  * process that was already stopped, at the next start. */
@@ -713,7 +709,7 @@ int freeze_event_fd(const struct freeze *f)
 
 static int check_v2(struct freeze *f)
 {
-        char buf[256];  /* "populated 1\nfrozen 1\n" */
+        char buf[256]; /* "populated 1\nfrozen 1\n" */
         ssize_t n = pread_file(f->events_fd, buf, sizeof(buf));
 
         if (n < 0)

@@ -95,9 +95,9 @@ enum freeze_kind {
 /* One line of the state file. */
 struct freeze_record {
         enum freeze_kind kind;
-        char path[FREEZE_PATH_MAX];     /* absolute cgroup directory (v1, v2) */
-        pid_t pid;                      /* SIGSTOP */
-        uint64_t start_time_ticks;      /* SIGSTOP */
+        char path[FREEZE_PATH_MAX]; /* absolute cgroup directory (v1, v2) */
+        pid_t pid;                  /* SIGSTOP */
+        uint64_t start_time_ticks;  /* SIGSTOP */
 };
 
 /* A process of the activity, as the caller's scan saw it. */
@@ -127,28 +127,28 @@ struct freeze_target {
 
 enum freeze_phase {
         FREEZE_IDLE = 0,
-        FREEZE_FREEZING,                /* asked, not yet complete */
-        FREEZE_FROZEN,                  /* freeze_check() saw it complete */
+        FREEZE_FREEZING, /* asked, not yet complete */
+        FREEZE_FROZEN,   /* freeze_check() saw it complete */
 };
 
 /* One freeze in flight. Plain data, sized at build time (about 9 KiB):
  * the daemon keeps one per domain. */
 struct freeze {
         /* Set by freeze_init(), owned by the caller, outlive the struct. */
-        int procfd;                     /* O_DIRECTORY fd of /proc */
+        int procfd; /* O_DIRECTORY fd of /proc */
         const char *state_path;
 
-        enum freeze_kind kind;          /* FREEZE_NONE when idle */
+        enum freeze_kind kind; /* FREEZE_NONE when idle */
         enum freeze_phase phase;
-        uint64_t started_usec;          /* CLOCK_MONOTONIC at freeze_start() */
+        uint64_t started_usec; /* CLOCK_MONOTONIC at freeze_start() */
         /* Why the cgroup was not used when the caller offered one and the
          * processes were stopped instead (-errno; 0 if it was not tried). */
         int cgroup_error;
 
         /* cgroup kinds */
-        char path[FREEZE_PATH_MAX];     /* absolute directory */
-        int cgfd;                       /* O_DIRECTORY|O_PATH, -1 when none */
-        int events_fd;                  /* v2 cgroup.events, -1 when none */
+        char path[FREEZE_PATH_MAX]; /* absolute directory */
+        int cgfd;                   /* O_DIRECTORY|O_PATH, -1 when none */
+        int events_fd;              /* v2 cgroup.events, -1 when none */
 
         /* SIGSTOP: the processes this freeze stopped (and recorded). */
         struct freeze_pid procs[FREEZE_PIDS_MAX];
@@ -229,10 +229,10 @@ const char *freeze_kind_name(enum freeze_kind kind);
  */
 struct freeze_recovery {
         unsigned thawed;
-        unsigned gone;                  /* vanished processes, recycled PIDs, removed cgroups */
-        unsigned failed;                /* thaw refused: first error in `error` */
+        unsigned gone;   /* vanished processes, recycled PIDs, removed cgroups */
+        unsigned failed; /* thaw refused: first error in `error` */
         unsigned bad_lines;
-        unsigned first_bad_line;        /* 1-based, 0 when none */
+        unsigned first_bad_line; /* 1-based, 0 when none */
         int error;
 };
 typedef void (*freeze_recovery_fn)(const struct freeze_record *rec, unsigned line_no, int result,
@@ -263,12 +263,11 @@ typedef int (*freeze_line_fn)(const struct freeze_record *rec, unsigned line_no,
 struct freeze_lines {
         char line[FREEZE_LINE_MAX];
         size_t len;
-        bool overlong;                  /* the current line did not fit: bad */
-        unsigned line_no;               /* lines completed so far */
+        bool overlong;    /* the current line did not fit: bad */
+        unsigned line_no; /* lines completed so far */
 };
 void freeze_lines_init(struct freeze_lines *s);
-int freeze_lines_feed(struct freeze_lines *s, const char *buf, size_t len, freeze_line_fn cb,
-                      void *userdata);
+int freeze_lines_feed(struct freeze_lines *s, const char *buf, size_t len, freeze_line_fn cb, void *userdata);
 /* End of file: a pending line without its newline is torn, hence bad. */
 int freeze_lines_finish(struct freeze_lines *s, freeze_line_fn cb, void *userdata);
 

@@ -16,6 +16,9 @@
 
 #define HISTORY_MAX 64
 #define HISTORY_DOMAIN_MAX 64
+/* Members listed in a record; an activity with more is killed whole all the
+ * same (cgroup.kill, or every member by pidfd) and n_members says so. */
+#define HISTORY_MEMBERS_MAX 32
 
 enum kill_outcome {
         KILL_PENDING,       /* signalled (or asked to close), not yet dead */
@@ -43,6 +46,14 @@ struct kill_record {
         uint64_t freed_kib;             /* rss + swap of the victim at the decision */
         uint64_t trigger_to_death_usec; /* from the level event to the death */
         enum kill_outcome outcome;
+
+        /* The activity: what was ranked and killed as a whole. */
+        char activity[64];              /* its name */
+        char activity_id[192];          /* cgroup path, client:N, pgid:N, pid:N */
+        char tier[16];
+        uint32_t n_members;             /* processes killed */
+        pid_t members[HISTORY_MEMBERS_MAX];
+        bool cgroup_kill;               /* killed through cgroup.kill */
 
         /* Registered applications only (client_id 0 otherwise). */
         uint64_t client_id;

@@ -22,6 +22,7 @@ static void help(void)
                "\n"
                "  -c, --config=FILE        configuration file (default " TRIAGE_CONFIG_PATH ")\n"
                "  -n, --dry-run            say what would be killed, kill nothing\n"
+               "      --advise-only        tell the kernel triage's order (oom_score_adj), kill nothing\n"
                "  -d, --domain=[NAME=]CGROUP\n"
                "                           also watch this memory cgroup (path under the cgroup\n"
                "                           mount, e.g. /app.slice); may be repeated\n"
@@ -47,6 +48,7 @@ enum {
         ARG_PROC_ROOT,
         ARG_SYS_ROOT,
         ARG_CHECK_CONFIG,
+        ARG_ADVISE_ONLY,
 };
 
 static int check_config(const struct manager_options *o)
@@ -70,6 +72,7 @@ int main(int argc, char *argv[])
         static const struct option longopts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "dry-run", no_argument, NULL, 'n' },
+                { "advise-only", no_argument, NULL, ARG_ADVISE_ONLY },
                 { "domain", required_argument, NULL, 'd' },
                 { "no-auto-domains", no_argument, NULL, ARG_NO_AUTO_DOMAINS },
                 { "badness", required_argument, NULL, ARG_BADNESS },
@@ -100,6 +103,9 @@ int main(int argc, char *argv[])
                         break;
                 case 'n':
                         o.dry_run = true;
+                        break;
+                case ARG_ADVISE_ONLY:
+                        o.advise_only = true;
                         break;
                 case 'd':
                         if (o.n_domains >= CONFIG_DOMAINS_MAX) {

@@ -45,6 +45,8 @@ int manager_load_config(const struct manager_options *o, struct config *ret)
         }
         if (o->dry_run)
                 c.dry_run = true;
+        if (o->advise_only)
+                c.advise_only = true;
         if (o->badness_set)
                 c.badness = o->badness;
         if (o->no_auto_domains)
@@ -350,6 +352,14 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
                 (void)sd_notify(0, "READY=1");
                 return 0;
         }
+        struct rules rules;
+        if (rules_compile(&c, &rules) < 0) {
+                log_error("new rules cannot be compiled: the old configuration stays in force");
+                (void)sd_notify(0, "READY=1");
+                return 0;
+        }
+        rules_free(&m->rules);
+        m->rules = rules;
         manager_stop_domains(m);
         bool socket_changed = strcmp(c.app_socket, m->config.app_socket) != 0;
         bool bus_changed = c.bus != m->config.bus;
@@ -470,8 +480,21 @@ int manager_new(const struct manager_options *o, struct manager **ret)
         if (r < 0)
                 return log_error_errno(r, "cannot allocate the process table (%zu entries)", cap);
         m->ranked = calloc(cap, sizeof(*m->ranked));
-        if (!m->ranked)
+        m->acts = calloc(cap, sizeof(*m->acts));
+        m->members = calloc(cap, sizeof(*m->members));
+        m->act_scratch = calloc(ACTIVITY_SCRATCH_WORDS(cap), sizeof(*m->act_scratch));
+        m->verdicts = calloc(cap, sizeof(*m->verdicts));
+        m->base_adj = calloc(cap, sizeof(*m->base_adj));
+        m->last_active = calloc(cap, sizeof(*m->last_active));
+        m->charged = calloc(cap, sizeof(*m->charged));
+        m->plan_adj = calloc(cap, sizeof(*m->plan_adj));
+        if (!m->ranked || !m->acts || !m->members || !m->act_scratch || !m->verdicts || !m->base_adj ||
+            !m->last_active || !m->charged || !m->plan_adj || tracker_init(&m->tracker, cap) < 0)
                 return log_error_errno(ENOMEM, "cannot allocate the ranking (%zu entries)", cap);
+        charges_init(&m->charges);
+        r = rules_compile(&m->config, &m->rules);
+        if (r < 0)
+                return log_error_errno(r, "cannot compile the rules");
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -495,6 +518,9 @@ int manager_new(const struct manager_options *o, struct manager **ret)
         r = control_open(m);
         if (r < 0)
                 return r;
+        r = survey_start(m);
+        if (r < 0)
+                return log_error_errno(r, "cannot start the survey");
         r = appsock_open(m, &m->appsock);
         if (r < 0)
                 log_warning_errno(r, "cannot listen for applications on %s: they cannot register",
@@ -530,6 +556,11 @@ struct manager *manager_free(struct manager *m)
         m->bus = bus_free(m->bus);
         m->appsock = appsock_free(m->appsock);
         manager_stop_domains(m);
+        survey_stop(m);
+        if (m->procfd >= 0 && m->tracker.slots)
+                survey_restore_adj(m);
+        rules_free(&m->rules);
+        tracker_free(&m->tracker);
         m->inotify_source = sd_event_source_disable_unref(m->inotify_source);
         m->rescan_source = sd_event_source_disable_unref(m->rescan_source);
         int fds[] = { m->inotify_fd, m->cgroup_v1_fd, m->cgroup_v2_fd, m->meminfo_fd, m->sysfd, m->procfd };
@@ -539,6 +570,14 @@ struct manager *manager_free(struct manager *m)
         sd_event_unref(m->event);
         proc_table_free(&m->procs);
         free(m->ranked);
+        free(m->acts);
+        free(m->members);
+        free(m->act_scratch);
+        free(m->verdicts);
+        free(m->base_adj);
+        free(m->last_active);
+        free(m->charged);
+        free(m->plan_adj);
         free(m);
         return NULL;
 }

@@ -11,6 +11,8 @@
  *   control.c  the control socket (triagectl)
  *   appsock.c  the application socket (libtriage clients)
  *   bus.c      D-Bus: org.freedesktop.LowMemoryMonitor and org.triage.Manager1
+ *   survey.c   scanning, last use, charges, ranking activities, and
+ *              publishing the order to the kernel as oom_score_adj
  */
 #pragma once
 
@@ -21,7 +23,9 @@
 
 #include <stdio.h>
 
+#include "activity.h"
 #include "cgroup.h"
+#include "charges.h"
 #include "clients.h"
 #include "config.h"
 #include "ctl.h"
@@ -31,10 +35,14 @@
 #include "policy.h"
 #include "proc.h"
 #include "psi.h"
+#include "rules.h"
+#include "tracker.h"
 
 #define MANAGER_DOMAINS_MAX 64
 #define DOMAIN_NAME_MAX 64
 #define CONTROL_CONN_MAX 16
+/* Focus reports kept: the focused activity and the last ones before it. */
+#define FOCUS_MAX 64
 
 enum domain_kind {
         DOMAIN_SYSTEM,
@@ -86,8 +94,12 @@ struct domain {
                 ACT_KILLED,     /* SIGKILL sent, waiting for the death */
         } phase;
         enum kill_outcome outcome_on_exit;  /* what its death will be recorded as */
-        int victim_pidfd;
+        int victim_pidfd;                   /* the one watched: its exit ends the action */
         pid_t victim_pid;
+        /* The activity's other processes, signalled with it. */
+        int member_pidfds[HISTORY_MEMBERS_MAX];
+        size_t n_member_pidfds;
+        char victim_cgroup[CGROUP_PATH_MAX]; /* "" unless cgroup.kill is used */
         uint64_t victim_client_id;
         uint64_t victim_record_id;
         sd_event_source *victim_source;
@@ -112,6 +124,7 @@ struct manager_options {
         const char *sys_root;
         const char *socket_path;            /* NULL: from the config */
         bool dry_run;                       /* --dry-run (or the config's) */
+        bool advise_only;                   /* --advise-only */
         bool no_auto_domains;
         bool no_mlock;
         bool badness_set;
@@ -122,6 +135,14 @@ struct manager_options {
 
 struct appsock;
 struct bus;
+struct xres;
+
+struct focus_report {
+        pid_t pid;
+        uint64_t start_time_ticks;
+        uint64_t last_use_usec;             /* CLOCK_MONOTONIC */
+        bool focused;
+};
 
 struct manager {
         sd_event *event;
@@ -154,6 +175,27 @@ struct manager {
         sd_event_source *listen_source;
         sd_event_source *listen_pause_source;
         struct control_conn conns[CONTROL_CONN_MAX];
+
+        /* Activities: everything below has procs.capacity entries (the
+         * member lists and the per-process arrays index the table). */
+        struct rules rules;
+        struct tracker tracker;
+        struct charge_table charges;
+        struct xres *xres;                  /* NULL without an X display */
+        struct activity *acts;
+        uint32_t *members;
+        uint32_t *act_scratch;              /* ACTIVITY_SCRATCH_WORDS(capacity) */
+        struct rule_verdict *verdicts;
+        int *base_adj;
+        uint64_t *last_active;
+        int64_t *charged;
+        int *plan_adj;
+        struct focus_report focus[FOCUS_MAX];
+        size_t n_focus;
+        sd_event_source *survey_source;
+        uint64_t adj_written;               /* oom_score_adj values published */
+        uint64_t adj_refused;               /* ... refused by the kernel (lowering) */
+        int adj_refused_errno;
 
         struct clients clients;             /* registered applications */
         struct appsock *appsock;            /* NULL when not listening */
@@ -192,6 +234,23 @@ int manager_client_closing(struct manager *m, struct client *c, uint32_t serial)
  * methods. Returns 0, -ENOENT (no such domain), -ESRCH (no such pid). */
 int manager_render(struct manager *m, enum ctl_command cmd, uint32_t flags, pid_t pid, const char *domain,
                    uid_t viewer_uid, FILE *f);
+
+/* survey.c */
+/* Scans the domain's processes and ranks its activities into m->acts
+ * (worst first) with their members in m->members; returns the count or
+ * -errno. Uses the charges and last-use facts of the last survey. */
+ssize_t manager_rank_activities(struct manager *m, const struct domain *d, unsigned what);
+/* The periodic survey (every SURVEY_INTERVAL_USEC, and when a domain's
+ * level rises): refreshes charges and last use, and publishes the system
+ * domain's order as oom_score_adj (not in dry-run mode). */
+int survey_start(struct manager *m);
+void survey_stop(struct manager *m);
+void survey_now(struct manager *m);
+/* Puts back every oom_score_adj triaged changed (at exit). */
+void survey_restore_adj(struct manager *m);
+/* A focus report: pid's activity is in use now. The requester must be
+ * root or pid's owner. Returns 0, -ESRCH, -EPERM. */
+int manager_focus(struct manager *m, pid_t pid, uid_t requester);
 
 /* domain.c */
 int domain_start(struct domain *d);

@@ -58,8 +58,7 @@ static int recover(const char *state, int procfd)
                 fprintf(stderr, "frz-tool: recover %s: %s\n", state, strerror(-r));
                 return 1;
         }
-        printf("thawed=%u gone=%u failed=%u bad=%u\n", rep.thawed, rep.gone, rep.failed,
-               rep.bad_lines);
+        printf("thawed=%u gone=%u failed=%u bad=%u\n", rep.thawed, rep.gone, rep.failed, rep.bad_lines);
         return 0;
 }
 
@@ -69,7 +68,8 @@ static int wait_frozen(struct freeze *f, int sfd)
 {
         int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
         struct itimerspec every_10ms = {
-                .it_interval = { .tv_nsec = 10000000 }, .it_value = { .tv_nsec = 10000000 },
+                .it_interval = { .tv_nsec = 10000000 },
+                .it_value = { .tv_nsec = 10000000 },
         };
         int r = 0;
 

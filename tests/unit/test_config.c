@@ -686,8 +686,8 @@ static void test_shipped_config(void **state)
                 }
                 len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n", line);
         }
-        /* every key of the global sections: 5 + 9 + 1 + 5 + 4 + 1 */
-        assert_int_equal(enabled, 25);
+        /* every key of the global sections: 6 + 9 + 1 + 5 + 4 + 1 */
+        assert_int_equal(enabled, 26);
         assert_int_equal(config_load_string(DATA_CONF, text, &c, err, sizeof(err)), 0);
         assert_config_equal(&c, &d);
 }
@@ -750,6 +750,7 @@ static void test_dump_defaults(void **state)
         r = config_dump(&c, buf, sizeof(buf));
         assert_string_equal(buf, "[daemon]\n"
                                  "dry_run = no\n"
+                                 "advise_only = no\n"
                                  "badness = kernel\n"
                                  "max_processes = auto\n"
                                  "control_socket = " TRIAGE_CONTROL_SOCKET "\n"

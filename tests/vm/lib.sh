@@ -138,13 +138,17 @@ start_triaged() {
         info "triaged (pid $TRIAGED_PID) ready at $(uptime_sec) s"
 }
 
+# Workloads run in sessions of their own (setsid): without systemd, triage
+# groups processes into activities by process group, and a background job
+# of this shell would otherwise be one activity with the shell itself.
+
 # start_hold NAME MIB [ARGS...]: starts `hold ARGS MIB` with its output in
 # VMT_DIR/NAME.out, waits up to 20 s for "hold ready" and sets HOLD_PID.
 start_hold() {
         _name=$1
         _mib=$2
         shift 2
-        hold "$@" "$_mib" </dev/null >"$VMT_DIR/$_name.out" 2>&1 &
+        setsid hold "$@" "$_mib" </dev/null >"$VMT_DIR/$_name.out" 2>&1 &
         HOLD_PID=$!
         wait_for_line "$VMT_DIR/$_name.out" "^hold ready $_mib" 20 "$HOLD_PID" ||
                 fail "hold $_name ($_mib MiB $*) not ready within 20 s"
@@ -156,7 +160,7 @@ start_hold() {
 start_hog() {
         _name=$1
         shift
-        hog "$@" </dev/null >"$VMT_DIR/$_name.out" 2>&1 &
+        setsid hog "$@" </dev/null >"$VMT_DIR/$_name.out" 2>&1 &
         HOG_PID=$!
         wait_for_line "$VMT_DIR/$_name.out" '^hog ready' 10 "$HOG_PID" ||
                 fail "hog $_name ($*) not ready within 10 s"
@@ -171,7 +175,7 @@ start_hog_in_cgroup() {
         _name=$2
         shift 2
         # shellcheck disable=SC2016 # $$ is the subshell's pid, on purpose
-        sh -c 'echo $$ >"$0/cgroup.procs" && exec hog "$@"' "$_cg" "$@" \
+        setsid sh -c 'echo $$ >"$0/cgroup.procs" && exec hog "$@"' "$_cg" "$@" \
                 </dev/null >"$VMT_DIR/$_name.out" 2>&1 &
         HOG_PID=$!
         wait_for_line "$VMT_DIR/$_name.out" '^hog ready' 10 "$HOG_PID" ||
