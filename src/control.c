@@ -120,22 +120,43 @@ static int render_rank(struct manager *m, enum ctl_command cmd, uint32_t flags, 
 
         if (!d)
                 return -ENOENT;
-        r = manager_rank(m, d, PROC_READ_ALL, cmd == CTL_WHY || (flags & CTL_FLAG_ALL), &n);
-        if (r < 0)
-                return r;
-        struct report_rank rr = {
+        if (cmd == CTL_RANK && (flags & CTL_FLAG_PROCESSES)) {
+                /* Processes alone, as the kernel ranks them. */
+                r = manager_rank(m, d, PROC_READ_ALL, flags & CTL_FLAG_ALL, &n);
+                if (r < 0)
+                        return r;
+                struct report_rank rr = {
+                        .domain = d->name,
+                        .allowable_kib = d->allowable_kib,
+                        .page_kib = m->page_kib,
+                        .mode = m->config.badness,
+                        .candidates = m->ranked,
+                        .n = n,
+                        .dropped = m->procs.dropped,
+                        .viewer_uid = viewer,
+                };
+                report_rank(f, &rr, json);
+                return 0;
+        }
+        ssize_t k = manager_rank_activities(m, d, PROC_READ_OOM_SCORE);
+        if (k < 0)
+                return (int)k;
+        struct report_activities ra = {
                 .domain = d->name,
                 .allowable_kib = d->allowable_kib,
                 .page_kib = m->page_kib,
                 .mode = m->config.badness,
-                .candidates = m->ranked,
-                .n = n,
-                .dropped = m->procs.dropped,
+                .acts = m->acts,
+                .n = (size_t)k,
+                .members = m->members,
+                .procs = &m->procs,
+                .charged = m->charged,
+                .charges = &m->charges,
                 .viewer_uid = viewer,
         };
         if (cmd == CTL_WHY)
-                return report_why(f, &rr, pid, json);
-        report_rank(f, &rr, json);
+                return report_why_process(f, &ra, pid, json);
+        report_activities(f, &ra, flags & CTL_FLAG_ALL, json);
         return 0;
 }
 
@@ -154,6 +175,12 @@ int manager_render(struct manager *m, enum ctl_command cmd, uint32_t flags, pid_
         case CTL_RESTART_LIST:
                 report_restart_list(f, &m->history, viewer_uid, flags & CTL_FLAG_JSON);
                 return 0;
+        case CTL_FOCUS: {
+                int r = manager_focus(m, pid, viewer_uid);
+                if (r == 0)
+                        fprintf(f, "focus: pid %d\n", (int)pid);
+                return r;
+        }
         default:
                 return -EINVAL;
         }

@@ -42,7 +42,7 @@ int ctl_request_validate(const void *buf, size_t len)
                 return -EINVAL;
         if (!memchr(req.domain, '\0', sizeof(req.domain)))
                 return -EINVAL;
-        if (req.hdr.type == CTL_WHY && req.pid <= 0)
+        if ((req.hdr.type == CTL_WHY || req.hdr.type == CTL_FOCUS) && req.pid <= 0)
                 return -EINVAL;
         return 0;
 }

@@ -28,13 +28,15 @@ enum ctl_command {
         CTL_WHY = 3,
         CTL_HISTORY = 4,
         CTL_RESTART_LIST = 5,    /* what a shell needs to bring closed apps back */
+        CTL_FOCUS = 6,           /* pid's activity is in use now (root or its owner) */
         _CTL_COMMAND_MAX,
 };
 
 enum {
         CTL_FLAG_JSON = 1u << 0,
         CTL_FLAG_ALL = 1u << 1,          /* rank: include excluded processes */
-        _CTL_FLAGS_ALL = CTL_FLAG_JSON | CTL_FLAG_ALL,
+        CTL_FLAG_PROCESSES = 1u << 2,    /* rank: processes, not activities */
+        _CTL_FLAGS_ALL = CTL_FLAG_JSON | CTL_FLAG_ALL | CTL_FLAG_PROCESSES,
 };
 
 struct ctl_header {

@@ -140,7 +140,7 @@ struct xres;
 struct focus_report {
         pid_t pid;
         uint64_t start_time_ticks;
-        uint64_t last_use_usec;             /* CLOCK_MONOTONIC */
+        uint64_t last_use_usec;             /* CLOCK_BOOTTIME, like process start times */
         bool focused;
 };
 

@@ -413,3 +413,200 @@ int report_why(FILE *f, const struct report_rank *r, pid_t pid, bool json)
                         rank == 1 ? "first victim" : "candidate", rank, killable);
         return 0;
 }
+
+static const char *format_idle(uint64_t idle_usec, char *buf, size_t size)
+{
+        uint64_t sec = idle_usec / USEC_PER_SEC;
+
+        if (sec < 60)
+                snprintf(buf, size, "%" PRIu64 "s", sec);
+        else if (sec < 3600)
+                snprintf(buf, size, "%" PRIu64 "m", sec / 60);
+        else if (sec < 86400)
+                snprintf(buf, size, "%" PRIu64 "h", sec / 3600);
+        else
+                snprintf(buf, size, "%" PRIu64 "d", sec / 86400);
+        return buf;
+}
+
+static uint64_t activity_memory_kib(const struct activity *a)
+{
+        return a->rss_anon_kib + a->rss_file_kib + a->rss_shmem_kib + a->swap_kib;
+}
+
+static const char *activity_verdict(const struct activity *a)
+{
+        return a->protection != ACTIVITY_KILLABLE ? activity_protection_to_string(a->protection) : NULL;
+}
+
+static void activity_json(FILE *f, const struct report_activities *r, const struct activity *a, size_t rank)
+{
+        char buf[256];
+
+        fprintf(f, "{\"rank\":%zu", rank);
+        json_key(f, "name", 0);
+        json_string(f, a->name);
+        json_key(f, "id", 0);
+        json_string(f, activity_id(a));
+        json_key(f, "kind", 0);
+        json_string(f, activity_kind_to_string(a->kind));
+        json_key(f, "tier", 0);
+        json_string(f, tier_to_string(a->tier));
+        fprintf(f, ",\"leader\":%d,\"uid\":%u,\"processes\":[", (int)a->leader_pid, (unsigned)a->uid);
+        for (uint32_t k = 0; k < a->n_members; k++)
+                fprintf(f, "%s%d", k ? "," : "", (int)r->procs->entries[r->members[a->first_member + k]].pid);
+        fprintf(f,
+                "],\"memory_kib\":%" PRIu64 ",\"charged_kib\":%" PRId64 ",\"score\":%u,\"points\":%" PRId64
+                ",\"weight\":%" PRId64 ",\"idle_usec\":%" PRIu64 ",\"last_use\":\"%s\",\"focused\":%s",
+                activity_memory_kib(a), a->charged_kib, a->badness.score, a->badness.points, a->weight, a->idle_usec,
+                a->reported ? "focus" : "cpu", a->focused ? "true" : "false");
+        fputs(",\"protected\":", f);
+        if (activity_verdict(a))
+                json_string(f, activity_verdict(a));
+        else
+                fputs("null", f);
+        activity_explain(a, buf, sizeof(buf));
+        json_key(f, "explanation", 0);
+        json_string(f, buf);
+        fputc('}', f);
+}
+
+void report_activities(FILE *f, const struct report_activities *r, bool all, bool json)
+{
+        char mem[32], allow[32], idle[16];
+        size_t shown = 0;
+
+        if (json) {
+                fputc('{', f);
+                json_key(f, "domain", 1);
+                json_string(f, r->domain);
+                fprintf(f, ",\"allowable_kib\":%" PRIu64 ",\"activities\":[\n", r->allowable_kib);
+                for (size_t i = 0; i < r->n; i++) {
+                        if (!all && r->acts[i].protection != ACTIVITY_KILLABLE)
+                                continue;
+                        if (shown++)
+                                fputs(",\n", f);
+                        activity_json(f, r, &r->acts[i], i + 1);
+                }
+                fputs(shown ? "\n]}\n" : "]}\n", f);
+                return;
+        }
+        fprintf(f, "domain %s: allowable %s, badness %s; activities in kill order\n", r->domain,
+                format_kib(r->allowable_kib, allow, sizeof(allow)), badness_mode_to_string(r->mode));
+        fprintf(f, "%4s %-24s %-10s %5s %5s %10s %5s  %s\n", "RANK", "ACTIVITY", "TIER", "IDLE", "PROCS", "MEMORY",
+                "SCORE", "ID");
+        for (size_t i = 0; i < r->n; i++) {
+                const struct activity *a = &r->acts[i];
+                char rank[24];
+
+                if (!all && a->protection != ACTIVITY_KILLABLE)
+                        continue;
+                if (a->protection == ACTIVITY_KILLABLE)
+                        snprintf(rank, sizeof(rank), "%zu", i + 1);
+                else
+                        strscpy(rank, "-", sizeof(rank));
+                fprintf(f, "%4s %-24.24s %-10s %5s %5u %10s %5u  %s%s%s\n", rank, a->name,
+                        a->protection == ACTIVITY_KILLABLE ? tier_to_string(a->tier) : "protected",
+                        a->focused ? "now" : format_idle(a->idle_usec, idle, sizeof(idle)), a->n_members,
+                        format_kib(activity_memory_kib(a), mem, sizeof(mem)), a->badness.score, activity_id(a),
+                        activity_verdict(a) ? ": " : "", activity_verdict(a) ? activity_verdict(a) : "");
+        }
+}
+
+int report_why_process(FILE *f, const struct report_activities *r, pid_t pid, bool json)
+{
+        const struct proc_entry *p = NULL;
+        size_t index = 0;
+        char buf[512], act[256], a1[32];
+
+        for (size_t i = 0; i < r->procs->n; i++)
+                if (r->procs->entries[i].pid == pid) {
+                        p = &r->procs->entries[i];
+                        index = i;
+                        break;
+                }
+        if (!p)
+                return -ESRCH;
+
+        /* The process alone, as the kernel scores it (no charges). */
+        struct badness b;
+        badness_compute(p, r->allowable_kib / r->page_kib, r->page_kib, 0, r->mode, &b);
+        badness_explain(&b, buf, sizeof(buf));
+        int64_t charged = r->charged ? r->charged[index] : 0;
+        const struct activity *a = activity_of_proc(r->acts, r->n, r->members, (uint32_t)index);
+        size_t rank = a ? (size_t)(a - r->acts) + 1 : 0, killable = 0;
+        for (size_t i = 0; i < r->n; i++)
+                killable += r->acts[i].protection == ACTIVITY_KILLABLE;
+        size_t n_charges = 0;
+        const struct charge *ch = r->charges ? charges_find(r->charges, pid, &n_charges) : NULL;
+        if (a)
+                activity_explain(a, act, sizeof(act));
+
+        if (json) {
+                fputc('{', f);
+                json_key(f, "domain", 1);
+                json_string(f, r->domain);
+                fprintf(f, ",\"pid\":%d,\"uid\":%u", (int)pid, (unsigned)p->uid);
+                json_key(f, "comm", 0);
+                json_string(f, p->comm);
+                json_key(f, "cmdline", 0);
+                json_string(f, visible_cmdline(p->cmdline, p->uid, r->viewer_uid));
+                fprintf(f, ",\"score\":%u,\"points\":%" PRId64 ",\"kernel_oom_score\":", b.score, b.points);
+                if (p->kernel_oom_score >= 0)
+                        fprintf(f, "%d", p->kernel_oom_score);
+                else
+                        fputs("null", f);
+                json_key(f, "explanation", 0);
+                json_string(f, buf);
+                fprintf(f, ",\"charged_kib\":%" PRId64 ",\"charges\":[", charged);
+                for (size_t i = 0; i < n_charges; i++)
+                        fprintf(f, "%s{\"source\":\"%s\",\"peer\":%d,\"kib\":%" PRId64 "}", i ? "," : "",
+                                charge_source_to_string(ch[i].source), (int)ch[i].peer, ch[i].kib);
+                fputs("],\"activity\":", f);
+                if (a) {
+                        activity_json(f, r, a, rank);
+                        fprintf(f, ",\"activities_killable\":%zu", killable);
+                } else {
+                        fputs("null", f);
+                }
+                fputs("}\n", f);
+                return 0;
+        }
+        fprintf(f, "pid %d (%s), uid %u, in domain %s\n", (int)pid, p->comm, (unsigned)p->uid, r->domain);
+        const char *cmd = visible_cmdline(p->cmdline, p->uid, r->viewer_uid);
+        if (cmd[0])
+                fprintf(f, "  command:    %s%s\n", cmd, p->cmdline_truncated ? " ..." : "");
+        fprintf(f, "  memory:     anon %" PRIu64 " KiB + file %" PRIu64 " KiB + shmem %" PRIu64
+                   " KiB = %" PRIu64 " pages; swap %" PRIu64 " pages; page tables %" PRIu64 " pages\n",
+                p->rss_anon_kib, p->rss_file_kib, p->rss_shmem_kib, b.rss_pages, b.swap_pages, b.pgtables_pages);
+        fprintf(f, "  kernel:     %s\n", buf);
+        fprintf(f, "  score:      %u", b.score);
+        if (p->kernel_oom_score >= 0)
+                fprintf(f, " (kernel's oom_score: %d%s)", p->kernel_oom_score,
+                        (unsigned)p->kernel_oom_score == b.score ? ", agrees" : ", DIFFERS");
+        fputc('\n', f);
+        if (charged > 0)
+                fprintf(f, "  charged:    +%" PRId64 " KiB held for it by others:", charged);
+        else if (charged < 0)
+                fprintf(f, "  charged:    %" PRId64 " KiB: it holds memory for others:", charged);
+        for (size_t i = 0; charged && i < n_charges; i++)
+                fprintf(f, " %s %" PRId64 " KiB%s", charge_source_to_string(ch[i].source), ch[i].kib,
+                        i + 1 < n_charges ? "," : "");
+        if (charged)
+                fputc('\n', f);
+        if (!a) {
+                fputs("  activity:   none (kernel thread or zombie)\n", f);
+                return 0;
+        }
+        fprintf(f, "  activity:   %s (%s %s), %u process%s, %s\n", a->name, activity_kind_to_string(a->kind),
+                activity_id(a), a->n_members, a->n_members == 1 ? "" : "es",
+                format_kib(activity_memory_kib(a), a1, sizeof(a1)));
+        fprintf(f, "  tier:       %s\n", act);
+        if (a->protection != ACTIVITY_KILLABLE)
+                fprintf(f, "  verdict:    never killed: %s%s%s\n", activity_protection_to_string(a->protection),
+                        a->protect_rule ? " by rule " : "", a->protect_rule ? a->protect_rule : "");
+        else
+                fprintf(f, "  verdict:    %s (rank %zu of %zu activities)\n",
+                        rank == 1 ? "first victim" : "candidate", rank, killable);
+        return 0;
+}

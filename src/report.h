@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "activity.h"
 #include "badness.h"
+#include "charges.h"
 #include "history.h"
 #include "level.h"
 #include "policy.h"
@@ -87,3 +89,26 @@ void report_history(FILE *f, const struct history *h, uid_t viewer_uid, bool jso
  * needs to start them again: name, command line, saved-state reference.
  * Non-root viewers see only their own. */
 void report_restart_list(FILE *f, const struct history *h, uid_t viewer_uid, bool json);
+
+struct report_activities {
+        const char *domain;
+        uint64_t allowable_kib;
+        unsigned page_kib;
+        enum badness_mode mode;
+        const struct activity *acts;
+        size_t n;
+        const uint32_t *members;
+        const struct proc_table *procs;
+        const int64_t *charged;         /* per process of procs, or NULL */
+        const struct charge_table *charges; /* for the sources, or NULL */
+        uid_t viewer_uid;
+};
+
+/* Activities in kill order: rank, name, tier, idle time, processes,
+ * memory, score; protected ones last with --all. */
+void report_activities(FILE *f, const struct report_activities *r, bool all, bool json);
+/* A process: the kernel's formula for it alone (which /proc/PID/oom_score
+ * shows), what is charged to it and by whom, and its activity: tier, last
+ * use, weight, place in the ranking. Returns -ESRCH when pid is not in the
+ * table. */
+int report_why_process(FILE *f, const struct report_activities *r, pid_t pid, bool json);

@@ -52,7 +52,7 @@ static int find_focus(struct manager *m, pid_t pid)
 int manager_focus(struct manager *m, pid_t pid, uid_t requester)
 {
         struct proc_entry p;
-        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        uint64_t now = now_usec(CLOCK_BOOTTIME);
         int r;
 
         r = proc_read_pid(m->procfd, pid, 0, &p);
@@ -113,8 +113,9 @@ ssize_t manager_rank_activities(struct manager *m, const struct domain *d, unsig
         if (m->procs.dropped)
                 log_warning("process table full: %zu processes not scanned (max_processes = %zu)",
                             m->procs.dropped, m->procs.capacity);
-        uint64_t now = now_usec(CLOCK_MONOTONIC);
-        tracker_update(&m->tracker, &m->procs, now, SURVEY_ACTIVE_MIN_TICKS, m->base_adj, m->last_active);
+        uint64_t now = now_usec(CLOCK_BOOTTIME);
+        tracker_update(&m->tracker, &m->procs, now, SURVEY_ACTIVE_MIN_TICKS, (uint64_t)sysconf(_SC_CLK_TCK),
+                       m->base_adj, m->last_active);
         for (size_t i = 0; i < m->procs.n; i++)
                 rules_match(&m->rules, &m->procs.entries[i], &m->verdicts[i]);
         fill_charges(m);

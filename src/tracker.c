@@ -94,7 +94,7 @@ static void remove_slot(struct tracker *t, size_t i)
 }
 
 void tracker_update(struct tracker *t, const struct proc_table *procs, uint64_t now_usec, uint64_t min_ticks,
-                    int *base_adj, uint64_t *last_active)
+                    uint64_t ticks_per_sec, int *base_adj, uint64_t *last_active)
 {
         t->generation++;
         for (size_t i = 0; i < procs->n; i++) {
@@ -108,8 +108,11 @@ void tracker_update(struct tracker *t, const struct proc_table *procs, uint64_t 
                                 last_active[i] = 0;
                         continue;
                 }
-                if (e->seen_generation != t->generation && p->cpu_ticks >= e->cpu_ticks + min_ticks &&
-                    p->cpu_ticks > e->cpu_ticks)
+                if (e->seen_generation == t->generation && e->last_active_usec == 0 && ticks_per_sec)
+                        /* New: active when it started. */
+                        e->last_active_usec = p->start_time_ticks * 1000000 / ticks_per_sec;
+                else if (e->seen_generation != t->generation && p->cpu_ticks >= e->cpu_ticks + min_ticks &&
+                         p->cpu_ticks > e->cpu_ticks)
                         e->last_active_usec = now_usec;
                 e->cpu_ticks = p->cpu_ticks;
                 e->seen_generation = t->generation;

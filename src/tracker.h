@@ -26,7 +26,7 @@ struct tracked {
         bool adj_written;               /* triage has changed its oom_score_adj */
         int written_adj;                /* the value triage wrote */
         uint64_t cpu_ticks;             /* at the last scan */
-        uint64_t last_active_usec;      /* CLOCK_MONOTONIC; 0: never seen active */
+        uint64_t last_active_usec;      /* CLOCK_BOOTTIME; starts at the process's start */
         int64_t charged_kib;            /* X pixmaps, GPU, reports; < 0 for a server */
 };
 
@@ -46,11 +46,14 @@ struct tracked *tracker_get(struct tracker *t, const struct proc_entry *p);
 struct tracked *tracker_find(struct tracker *t, pid_t pid, uint64_t start_time_ticks);
 
 /*
- * Records a scan: for every process of the table, its entry is marked seen
- * and its CPU use since the previous scan moves last_active_usec to now
- * when it used at least min_ticks. Then entries not seen are forgotten.
+ * Records a scan at now_usec (CLOCK_BOOTTIME): for every process of the
+ * table, its entry is marked seen and its CPU use since the previous scan
+ * moves last_active_usec to now when it used at least min_ticks. A process
+ * seen for the first time was last active when it started (start time in
+ * clock ticks since boot, ticks_per_sec of them a second): a new
+ * application counts as just used. Then entries not seen are forgotten.
  * Fills base_adj[i] (own adj) and last_active[i] for each process i (either
  * may be NULL).
  */
 void tracker_update(struct tracker *t, const struct proc_table *procs, uint64_t now_usec, uint64_t min_ticks,
-                    int *base_adj, uint64_t *last_active);
+                    uint64_t ticks_per_sec, int *base_adj, uint64_t *last_active);

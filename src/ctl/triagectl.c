@@ -34,6 +34,7 @@ struct options {
         const char *domain;
         bool json;
         bool all;
+        bool processes;
         bool local;
         enum badness_mode badness;
 };
@@ -49,10 +50,13 @@ static void help(void)
                "  why PID         how PID's score is made up and where it ranks\n"
                "  history         the kills (and dry-run decisions) on record\n"
                "  restart-list    closed applications, with what a shell needs to restart them\n"
+               "  focus PID       report that PID's application is in use now (for shells and\n"
+               "                  window managers; root or PID's owner)\n"
                "\n"
                "Options:\n"
                "  -j, --json          print JSON (one candidate or record per line)\n"
-               "  -a, --all           rank: also list processes that are never killed\n"
+               "  -a, --all           rank: also list what is never killed\n"
+               "  -p, --processes     rank: processes alone, as the kernel scores them\n"
                "  -d, --domain=NAME   rank/why: a cgroup domain (name or cgroup path)\n"
                "  -s, --socket=PATH   the daemon's socket (default " TRIAGE_CONTROL_SOCKET ")\n"
                "  -l, --local         rank/why: compute here from /proc, do not ask the daemon\n"
@@ -89,8 +93,10 @@ static int ask_daemon(const struct options *o, enum ctl_command cmd, pid_t pid, 
 
         if (!strscpy(sa.sun_path, o->socket_path, sizeof(sa.sun_path)))
                 return -ENAMETOOLONG;
-        r = ctl_request_init(&req, cmd, (o->json ? CTL_FLAG_JSON : 0) | (o->all ? CTL_FLAG_ALL : 0), pid,
-                             o->domain);
+        r = ctl_request_init(&req, cmd,
+                             (o->json ? CTL_FLAG_JSON : 0) | (o->all ? CTL_FLAG_ALL : 0) |
+                                     (o->processes ? CTL_FLAG_PROCESSES : 0),
+                             pid, o->domain);
         if (r < 0)
                 return r;
         int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -212,6 +218,7 @@ int main(int argc, char *argv[])
         static const struct option longopts[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "all", no_argument, NULL, 'a' },
+                { "processes", no_argument, NULL, 'p' },
                 { "domain", required_argument, NULL, 'd' },
                 { "socket", required_argument, NULL, 's' },
                 { "local", no_argument, NULL, 'l' },
@@ -230,13 +237,16 @@ int main(int argc, char *argv[])
         pid_t pid = 0;
         int c, r, status;
 
-        while ((c = getopt_long(argc, argv, "jad:s:lhV", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "japd:s:lhV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'j':
                         o.json = true;
                         break;
                 case 'a':
                         o.all = true;
+                        break;
+                case 'p':
+                        o.processes = true;
                         break;
                 case 'd':
                         o.domain = optarg;
@@ -283,14 +293,16 @@ int main(int argc, char *argv[])
                 cmd = CTL_HISTORY;
         else if (strcmp(verb, "restart-list") == 0)
                 cmd = CTL_RESTART_LIST;
+        else if (strcmp(verb, "focus") == 0)
+                cmd = CTL_FOCUS;
         else {
                 fprintf(stderr, "triagectl: unknown command '%s'; try 'triagectl --help'\n", verb);
                 return EXIT_FAILURE;
         }
-        if (cmd == CTL_WHY) {
+        if (cmd == CTL_WHY || cmd == CTL_FOCUS) {
                 int v;
                 if (optind >= argc || parse_int(argv[optind], &v) < 0 || v <= 0) {
-                        fprintf(stderr, "triagectl: why needs a PID, e.g. 'triagectl why 1234'\n");
+                        fprintf(stderr, "triagectl: %s needs a PID, e.g. 'triagectl %s 1234'\n", verb, verb);
                         return EXIT_FAILURE;
                 }
                 pid = v;
@@ -328,6 +340,8 @@ int main(int argc, char *argv[])
                 return EXIT_SUCCESS;
         if (status == -ENOENT)
                 fprintf(stderr, "triagectl: no domain '%s' (see 'triagectl status')\n", o.domain ? o.domain : "");
+        else if (status == -EPERM)
+                fprintf(stderr, "triagectl: only root or the owner of pid %d may report its focus\n", (int)pid);
         else if (status == -ESRCH)
                 fprintf(stderr, "triagectl: no process %d in domain %s\n", (int)pid,
                         o.domain && o.domain[0] ? o.domain : "system");

@@ -230,7 +230,9 @@ call() { gdbus call --system --dest org.triage.Manager1 --object-path /org/triag
 out=$(call GetStatus) || fail "GetStatus: $out"
 grep -q '"dry_run":true' <<< "$out" || fail "GetStatus: $out"
 out=$(call GetCandidates "''") || fail "GetCandidates: $out"
-grep -q "\"pid\":$APP_PID," <<< "$out" || fail "GetCandidates does not list bus-app: $out"
+# Candidates are activities: a registered app is one of its own.
+grep -q "\"name\":\"bus-app\",\"id\":\"client:[0-9]*\",\"kind\":\"client\".*\"leader\":$APP_PID," <<< "$out" ||
+        fail "GetCandidates does not list bus-app: $out"
 out=$(call Explain "$APP_PID") || fail "Explain: $out"
 grep -q "\"pid\":$APP_PID" <<< "$out" || fail "Explain $APP_PID: $out"
 out=$(call GetHistory) || fail "GetHistory: $out"

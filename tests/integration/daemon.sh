@@ -8,6 +8,8 @@ set -euo pipefail
 TRIAGED=$1 TRIAGECTL=$2 ABUSE=$3
 WORK=$(mktemp -d /tmp/triage-it.XXXXXX)
 SOCK=$WORK/control.sock
+# Other users reach the socket (the focus test runs as nobody).
+chmod 755 "$WORK"
 . "$(dirname "$0")/lib.sh"
 trap 'stop_daemon; rm -rf "$WORK"' EXIT
 
@@ -31,7 +33,7 @@ pass "status"
 # rank: this shell is a candidate and its score is the kernel's figure.
 # (Both are read within moments; this shell is idle, so they agree unless
 # the formula is wrong.)
-line=$(ctl rank --json | grep "\"pid\":$$,") || fail "rank --json does not list pid $$"
+line=$(ctl rank --processes --json | grep "\"pid\":$$,") || fail "rank --processes --json does not list pid $$"
 score=$(printf '%s' "$line" | sed 's/.*"score":\([0-9]*\).*/\1/')
 kernel=$(cat /proc/$$/oom_score)
 [ "$score" = "$kernel" ] || fail "score $score for pid $$, kernel says $kernel"
@@ -45,8 +47,25 @@ grep -q "no domain 'nosuch'" <<<"$out" || fail "rank of a missing domain: $out"
 pass "why"
 
 # rank --all lists PID 1... only when /proc shows it in this namespace.
-ctl rank --all --json | grep -q '"excluded":"triaged itself"' || fail "rank --all does not show the daemon as excluded"
-pass "rank --all shows excluded processes"
+ctl rank --processes --all --json | grep -q '"excluded":"triaged itself"' ||
+        fail "rank --processes --all does not show the daemon as excluded"
+pass "rank --processes --all shows excluded processes"
+
+# Activities: this shell's process group is one, ranked with a tier; the
+# daemon is protected (shown with --all only).
+ctl rank --json | grep -q "\"processes\":\[[0-9,]*\b$$\b" || fail "rank --json: no activity holds pid $$"
+ctl rank --json | grep -q '"protected":"triaged itself"' && fail "rank lists protected activities without --all"
+ctl rank --all --json | grep -q '"protected":"triaged itself"' || fail "rank --all does not show the daemon as protected"
+ctl why $$ | grep -q '^  tier:       tier ' || fail "why shows no tier"
+pass "activities ranked, with tiers"
+
+# Focus: reported for this shell, its activity is the foreground one.
+ctl focus $$ | grep -q "focus: pid $$" || fail "focus $$"
+ctl why $$ | grep -q 'tier foreground' || fail "a focused activity is not in the foreground tier: $(ctl why $$)"
+out=$(setpriv --reuid 65534 --regid 65534 --clear-groups "$TRIAGECTL" -s "$SOCK" focus 1 2>&1) &&
+        fail "an unprivileged user reported focus for pid 1"
+grep -q "only root or the owner" <<<"$out" || fail "focus refused without the reason: $out"
+pass "focus reports (root or the owner only)"
 
 # SIGHUP with a broken file: rejected with file:line, old config kept.
 printf '[daemon]\ndry_run = perhaps\n' > "$WORK/triage.conf"

@@ -21,9 +21,9 @@ pid4=$HOLD_PID
 start_triaged
 
 rank=$VMT_DIR/rank.json
-triagectl -s "$TRIAGE_SOCKET" rank --all --json >"$rank" 2>"$VMT_DIR/triagectl.err" &
+triagectl -s "$TRIAGE_SOCKET" rank --processes --all --json >"$rank" 2>"$VMT_DIR/triagectl.err" &
 ctl_pid=$!
-wait "$ctl_pid" || fail "triagectl rank --all --json failed: $(cat "$VMT_DIR/triagectl.err")"
+wait "$ctl_pid" || fail "triagectl rank --processes --all --json failed: $(cat "$VMT_DIR/triagectl.err")"
 info "rank: $(wc -l <"$rank") lines"
 
 # The system domain: the kernel's allowable memory is totalram + swap pages,
