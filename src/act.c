@@ -55,8 +55,9 @@ static void log_kill(const struct domain *d, const struct kill_record *r)
         if (r->client_id)
                 snprintf(app, sizeof(app), " app=\"%s\" saved=%s state_ref=\"%s\"", r->client_name,
                          r->saved ? "yes" : "no", r->state_ref);
-        log_printf(r->outcome == KILL_DIED || r->outcome == KILL_CLOSED || r->outcome == KILL_DRY_RUN ? LOG_NOTICE
-                                                                                              : LOG_WARNING,
+        log_printf(r->outcome == KILL_DIED || r->outcome == KILL_CLOSED || r->outcome == KILL_DRY_RUN
+                           ? LOG_NOTICE
+                           : LOG_WARNING,
                    "%s pid=%d comm=%s uid=%u domain=%s level=%s outcome=%s score=%u freed_kib=%" PRIu64
                    " available_kib=%" PRIu64 " trigger_to_death_msec=%" PRIu64 "%s explanation=\"%s\"",
                    r->outcome == KILL_DRY_RUN ? "dry-run: would kill" : "kill", (int)r->pid, r->comm,
@@ -89,7 +90,8 @@ static void act_done(struct domain *d, enum kill_outcome outcome)
 {
         struct manager *m = d->manager;
         struct kill_record *r = history_find(&m->history, d->victim_record_id);
-        const struct client *c = d->victim_client_id ? clients_find_id(&m->clients, d->victim_client_id) : NULL;
+        const struct client *c = d->victim_client_id ? clients_find_id(&m->clients, d->victim_client_id)
+                                                     : NULL;
 
         if (r) {
                 if (c)
@@ -163,8 +165,8 @@ static int act_sigkill(struct domain *d, enum kill_outcome outcome_on_exit)
         d->kills++;
         log_debug("domain %s: SIGKILL sent to pid %d", d->name, (int)d->victim_pid);
         d->victim_deadline = sd_event_source_disable_unref(d->victim_deadline);
-        r = sd_event_add_time_relative(m->event, &d->victim_deadline, CLOCK_MONOTONIC, m->config.kill_wait_usec, 0,
-                                       on_victim_deadline, d);
+        r = sd_event_add_time_relative(m->event, &d->victim_deadline, CLOCK_MONOTONIC,
+                                       m->config.kill_wait_usec, 0, on_victim_deadline, d);
         if (r < 0)
                 log_error_errno(r, "domain %s: cannot add a timer", d->name);
         return 0;
@@ -257,8 +259,8 @@ static int open_targets(struct domain *d, const struct activity *a, struct kill_
                 d->victim_pidfd = d->member_pidfds[--d->n_member_pidfds];
         if (d->victim_pidfd < 0)
                 return -ESRCH;
-        if (whole && a->cgroup_exact && a->cgroup_version == CGROUP_V2 && a->cgroup[0] == '/' && a->cgroup[1] &&
-            d->kind != DOMAIN_CGROUP_V1) {
+        if (whole && a->cgroup_exact && a->cgroup_version == CGROUP_V2 && a->cgroup[0] == '/' &&
+            a->cgroup[1] && d->kind != DOMAIN_CGROUP_V1) {
                 strscpy(d->victim_cgroup, a->cgroup, sizeof(d->victim_cgroup));
                 rec->cgroup_kill = true;
         }
@@ -276,7 +278,8 @@ static int act_ask_to_close(struct domain *d, struct client *c, uint64_t grace_u
         c->pending_serial = serial;
         int r = c->ops->send_emergency_close(c, serial, grace_msec);
         if (r < 0)
-                log_info_errno(r, "domain %s: cannot ask %s (pid %d) to close; it has its grace period anyway",
+                log_info_errno(r,
+                               "domain %s: cannot ask %s (pid %d) to close; it has its grace period anyway",
                                d->name, c->name, (int)c->pid);
         log_notice("domain %s: asked %s (pid %d) to save and close within %" PRIu64 " ms", d->name, c->name,
                    (int)c->pid, grace_msec);

@@ -54,7 +54,8 @@ static enum badness_unkillable classify(const struct proc_entry *p, int adj)
 
 static uint64_t memory_pages(const struct badness *b)
 {
-        uint64_t own = sat_add(sat_add(sat_add(b->rss_pages, b->swap_pages), b->pgtables_pages), b->charged_pages);
+        uint64_t own = sat_add(sat_add(sat_add(b->rss_pages, b->swap_pages), b->pgtables_pages),
+                               b->charged_pages);
         return own > b->credited_pages ? own - b->credited_pages : 0;
 }
 
@@ -69,7 +70,7 @@ void badness_compute(const struct proc_entry *p, uint64_t allowable_pages, unsig
 {
         uint64_t charged = charged_kib > 0 ? (uint64_t)charged_kib : 0;
         /* Credits round down: never take off more than is held. */
-        uint64_t credited = charged_kib < 0 ? (uint64_t)-(charged_kib + 1) + 1 : 0;
+        uint64_t credited = charged_kib < 0 ? (uint64_t) - (charged_kib + 1) + 1 : 0;
 
         int adj = p->oom_score_adj;
 

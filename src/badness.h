@@ -31,32 +31,32 @@ enum badness_mode {
 
 enum badness_unkillable {
         BADNESS_KILLABLE = 0,
-        BADNESS_UNKILLABLE_INIT,        /* PID 1 */
-        BADNESS_UNKILLABLE_KTHREAD,     /* PF_KTHREAD */
-        BADNESS_UNKILLABLE_NO_MM,       /* zombie / exiting: no memory */
-        BADNESS_UNKILLABLE_ADJ_MIN,     /* oom_score_adj == -1000 */
+        BADNESS_UNKILLABLE_INIT,    /* PID 1 */
+        BADNESS_UNKILLABLE_KTHREAD, /* PF_KTHREAD */
+        BADNESS_UNKILLABLE_NO_MM,   /* zombie / exiting: no memory */
+        BADNESS_UNKILLABLE_ADJ_MIN, /* oom_score_adj == -1000 */
 };
 
 struct badness {
         enum badness_mode mode;
         enum badness_unkillable unkillable;
-        unsigned page_kib;              /* 4 on x86-64 */
-        uint64_t allowable_pages;       /* "totalpages" */
-        uint64_t rss_pages;             /* anon + file + shmem */
+        unsigned page_kib;        /* 4 on x86-64 */
+        uint64_t allowable_pages; /* "totalpages" */
+        uint64_t rss_pages;       /* anon + file + shmem */
         uint64_t swap_pages;
         uint64_t pgtables_pages;
-        uint64_t charged_pages;         /* memory others hold for it (charged_kib > 0),
+        uint64_t charged_pages;  /* memory others hold for it (charged_kib > 0),
                                            rounded up; 0 gives the kernel's figure */
-        uint64_t credited_pages;        /* memory it holds for others (charged_kib < 0),
+        uint64_t credited_pages; /* memory it holds for others (charged_kib < 0),
                                            taken off its own, never below 0 */
         int oom_score_adj;
-        int64_t adj_pages;              /* the adj term in pages (kernel mode; 0 in
+        int64_t adj_pages; /* the adj term in pages (kernel mode; 0 in
                                            2010 mode, where adj is added as is) */
-        int64_t points;                 /* kernel oom_badness() result in pages;
+        int64_t points;    /* kernel oom_badness() result in pages;
                                            2010 mode: the 1..1000 score */
-        unsigned score;                 /* kernel mode: /proc/PID/oom_score value;
+        unsigned score;    /* kernel mode: /proc/PID/oom_score value;
                                            2010 mode: 0..1000 */
-        bool root_bonus;                /* 2010 mode: the 3% root bonus was applied */
+        bool root_bonus;   /* 2010 mode: the 3% root bonus was applied */
 };
 
 /*

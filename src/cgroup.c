@@ -196,8 +196,8 @@ static int read_limit(int cgfd, const char *file, uint64_t *ret)
         return cgroup_parse_limit(buf, ret);
 }
 
-static int read_keyed(int cgfd, const char *file,
-                      int (*parse)(const char *, struct cgroup_memory *), struct cgroup_memory *m)
+static int read_keyed(int cgfd, const char *file, int (*parse)(const char *, struct cgroup_memory *),
+                      struct cgroup_memory *m)
 {
         char buf[CGROUP_KEYS_BUF_SIZE];
         ssize_t n = read_file_at(cgfd, file, buf, sizeof(buf));
@@ -361,8 +361,7 @@ static int walk_child(struct walk *w, int parentfd, const char *name, unsigned d
         w->path[len] = '/';
         strcpy(w->path + len + 1, name);
 
-        r = read_limit(fd, w->version == CGROUP_V2 ? "memory.max" : "memory.limit_in_bytes",
-                       &limit);
+        r = read_limit(fd, w->version == CGROUP_V2 ? "memory.max" : "memory.limit_in_bytes", &limit);
         if (r == 0 && cgroup_limit_is_set(limit)) {
                 r = cgroup_read_memory(fd, w->version, &mem);
                 if (r == 0) {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define CGROUP_PATH_MAX 256
-#define CGROUP_LIMIT_MAX UINT64_MAX       /* "max" (v2) or the v1 huge default */
+#define CGROUP_LIMIT_MAX UINT64_MAX /* "max" (v2) or the v1 huge default */
 
 enum cgroup_version {
         CGROUP_V1 = 1,
@@ -21,15 +21,15 @@ enum cgroup_version {
 /* Where the memory hierarchies are mounted, relative to the sysfs root
  * given to cgroup_detect() ("fs/cgroup" on a real system). "" when absent. */
 struct cgroup_mounts {
-        char v2[CGROUP_PATH_MAX];          /* "fs/cgroup" or "fs/cgroup/unified" */
-        bool v2_has_memory;                /* "memory" in v2 cgroup.controllers */
-        char v1_memory[CGROUP_PATH_MAX];   /* "fs/cgroup/memory" */
+        char v2[CGROUP_PATH_MAX];        /* "fs/cgroup" or "fs/cgroup/unified" */
+        bool v2_has_memory;              /* "memory" in v2 cgroup.controllers */
+        char v1_memory[CGROUP_PATH_MAX]; /* "fs/cgroup/memory" */
 };
 
 struct cgroup_memory {
-        uint64_t limit_bytes;              /* memory.max / memory.limit_in_bytes */
-        uint64_t swap_limit_bytes;         /* memory.swap.max / memsw - limit; MAX if none */
-        uint64_t usage_bytes;              /* memory.current / memory.usage_in_bytes */
+        uint64_t limit_bytes;      /* memory.max / memory.limit_in_bytes */
+        uint64_t swap_limit_bytes; /* memory.swap.max / memsw - limit; MAX if none */
+        uint64_t usage_bytes;      /* memory.current / memory.usage_in_bytes */
         /* Page cache the kernel can drop before it has to kill: memory.stat
          * inactive_file (v2) or total_inactive_file (v1); 0 if unknown. The
          * cgroup's working set is usage - inactive_file, as kubelet and
@@ -50,7 +50,7 @@ int cgroup_detect(int sysfd, struct cgroup_mounts *ret);
  * cgroup_limit_is_set() calls unlimited to CGROUP_LIMIT_MAX; the events
  * parsers set only the events_* fields (zeroing those the file lacks) and
  * skip keys they do not know. */
-int cgroup_parse_limit(const char *buf, uint64_t *ret_bytes);   /* "max\n" or a number */
+int cgroup_parse_limit(const char *buf, uint64_t *ret_bytes); /* "max\n" or a number */
 int cgroup_parse_memory_events(const char *buf, struct cgroup_memory *ret);
 int cgroup_parse_oom_control(const char *buf, struct cgroup_memory *ret);
 

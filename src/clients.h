@@ -31,8 +31,8 @@ enum client_transport {
 /* What the daemon has asked of a client and is waiting for. */
 enum client_request {
         CLIENT_REQUEST_NONE,
-        CLIENT_REQUEST_SAVE,      /* SaveState: answer "saved" (+ state ref) */
-        CLIENT_REQUEST_CLOSE,     /* EmergencyClose: answer "closing", then exit */
+        CLIENT_REQUEST_SAVE,  /* SaveState: answer "saved" (+ state ref) */
+        CLIENT_REQUEST_CLOSE, /* EmergencyClose: answer "closing", then exit */
 };
 
 struct client;
@@ -48,23 +48,23 @@ struct client_ops {
 
 struct client {
         bool in_use;
-        uint64_t id;                          /* 1, 2, ... never reused */
+        uint64_t id; /* 1, 2, ... never reused */
         enum client_transport transport;
         const struct client_ops *ops;
-        void *transport_data;                 /* the transport's own state */
+        void *transport_data; /* the transport's own state */
 
-        pid_t pid;                            /* from the kernel, not the message */
+        pid_t pid; /* from the kernel, not the message */
         uid_t uid;
-        uint64_t start_time_ticks;            /* to tell a recycled PID */
-        char name[CLIENT_NAME_MAX];           /* as the app calls itself */
+        uint64_t start_time_ticks;  /* to tell a recycled PID */
+        char name[CLIENT_NAME_MAX]; /* as the app calls itself */
 
-        bool saved;                           /* answered "saved" since the last request */
+        bool saved; /* answered "saved" since the last request */
         uint64_t saved_realtime_usec;
         char state_ref[CLIENT_STATE_REF_MAX]; /* what the app said it saved to */
 
         enum client_request pending;
         uint32_t pending_serial;
-        bool closing;                         /* answered "closing" */
+        bool closing; /* answered "closing" */
 };
 
 struct clients {

@@ -46,26 +46,20 @@
 enum config_section {
         SECTION_NONE,
         SECTION_DAEMON,
-        SECTION_LEVELS,         /* its keys are also valid in [domain NAME] */
+        SECTION_LEVELS, /* its keys are also valid in [domain NAME] */
         SECTION_KILL,
         SECTION_MONITOR,
         SECTION_CLIENTS,
         SECTION_DOMAINS,
-        SECTION_DOMAIN,         /* [domain NAME] */
-        SECTION_RULE,           /* [rule NAME] */
+        SECTION_DOMAIN, /* [domain NAME] */
+        SECTION_RULE,   /* [rule NAME] */
         _SECTION_MAX,
 };
 
 static const char *const section_names[_SECTION_MAX] = {
-        [SECTION_NONE] = "",
-        [SECTION_DAEMON] = "daemon",
-        [SECTION_LEVELS] = "levels",
-        [SECTION_KILL] = "kill",
-        [SECTION_MONITOR] = "monitor",
-        [SECTION_CLIENTS] = "clients",
-        [SECTION_DOMAINS] = "domains",
-        [SECTION_DOMAIN] = "domain",
-        [SECTION_RULE] = "rule",
+        [SECTION_NONE] = "",           [SECTION_DAEMON] = "daemon",   [SECTION_LEVELS] = "levels",
+        [SECTION_KILL] = "kill",       [SECTION_MONITOR] = "monitor", [SECTION_CLIENTS] = "clients",
+        [SECTION_DOMAINS] = "domains", [SECTION_DOMAIN] = "domain",   [SECTION_RULE] = "rule",
 };
 
 struct config_key {
@@ -78,9 +72,9 @@ struct config_key {
          * (the global one or a domain's); for SECTION_DOMAIN into struct
          * config_domain; for SECTION_RULE into struct config_rule. */
         size_t offset;
-        size_t size;            /* of the field, to inherit it */
-        uint64_t min, max;      /* range, where the parser has one */
-        const char *expect;     /* "invalid value ... (expected <this>)" */
+        size_t size;        /* of the field, to inherit it */
+        uint64_t min, max;  /* range, where the parser has one */
+        const char *expect; /* "invalid value ... (expected <this>)" */
 };
 
 static int parse_bool_key(const struct config_key *k, const char *value, void *field)
@@ -419,27 +413,35 @@ static const char *format_kill_key(const void *field, char *buf, size_t size)
         return buf;
 }
 
-#define BOOL_KEY(sec, key, type, field)                                                   \
-        { sec, key, parse_bool_key, format_bool_key, offsetof(type, field),                \
-          sizeof(bool), 0, 0, "yes or no" }
-#define THRESHOLD_KEY(key, field)                                                         \
-        { SECTION_LEVELS, key, parse_threshold_key, format_threshold_key,                  \
-          offsetof(struct level_config, field), sizeof(struct threshold), 0, 0,            \
-          "a percentage 0..100% or a size like 512M" }
-#define PSI_KEY(key, level)                                                               \
-        { SECTION_LEVELS, key, parse_psi_key, format_psi_key,                             \
-          offsetof(struct level_config, psi_full_avg10[level]), sizeof(double), 0, 0,      \
-          "a percentage 0..100 or off" }
-#define DURATION_KEY(sec, key, field, lo, hi, text)                                       \
-        { sec, key, parse_duration_key, format_duration_key, offsetof(struct config, field), \
-          sizeof(uint64_t), lo, hi, "a duration from " text }
+#define BOOL_KEY(sec, key, type, field)                                                                      \
+        {                                                                                                    \
+                sec, key, parse_bool_key, format_bool_key, offsetof(type, field), sizeof(bool), 0, 0,        \
+                        "yes or no"                                                                          \
+        }
+#define THRESHOLD_KEY(key, field)                                                                            \
+        {                                                                                                    \
+                SECTION_LEVELS, key, parse_threshold_key, format_threshold_key,                              \
+                        offsetof(struct level_config, field), sizeof(struct threshold), 0, 0,                \
+                        "a percentage 0..100% or a size like 512M"                                           \
+        }
+#define PSI_KEY(key, level)                                                                                  \
+        {                                                                                                    \
+                SECTION_LEVELS, key, parse_psi_key, format_psi_key,                                          \
+                        offsetof(struct level_config, psi_full_avg10[level]), sizeof(double), 0, 0,          \
+                        "a percentage 0..100 or off"                                                         \
+        }
+#define DURATION_KEY(sec, key, field, lo, hi, text)                                                          \
+        {                                                                                                    \
+                sec, key, parse_duration_key, format_duration_key, offsetof(struct config, field),           \
+                        sizeof(uint64_t), lo, hi, "a duration from " text                                    \
+        }
 
 /* The keys of triage.conf(5), in the order config_dump() writes them. */
 static const struct config_key config_keys[] = {
         BOOL_KEY(SECTION_DAEMON, "dry_run", struct config, dry_run),
         BOOL_KEY(SECTION_DAEMON, "advise_only", struct config, advise_only),
-        { SECTION_DAEMON, "badness", parse_badness_key, format_badness_key,
-          offsetof(struct config, badness), sizeof(enum badness_mode), 0, 0, "kernel or 2010" },
+        { SECTION_DAEMON, "badness", parse_badness_key, format_badness_key, offsetof(struct config, badness),
+          sizeof(enum badness_mode), 0, 0, "kernel or 2010" },
         { SECTION_DAEMON, "max_processes", parse_count_key, format_count_key,
           offsetof(struct config, max_processes), sizeof(size_t), 1, MAX_PROCESSES_LIMIT,
           "auto or a number from 1 to 4194304" },
@@ -463,21 +465,20 @@ static const struct config_key config_keys[] = {
 
         /* The kernel accepts PSI windows of 500ms..10s and a stall of at
          * most the window (kernel/sched/psi.c psi_trigger_create()). */
-        DURATION_KEY(SECTION_MONITOR, "psi_stall", psi_stall_usec, USEC_PER_MSEC,
-                     10 * USEC_PER_SEC, "1ms to 10s"),
-        DURATION_KEY(SECTION_MONITOR, "psi_window", psi_window_usec, 500 * USEC_PER_MSEC,
-                     10 * USEC_PER_SEC, "500ms to 10s"),
-        DURATION_KEY(SECTION_MONITOR, "poll_min", poll_min_usec, USEC_PER_MSEC,
-                     10 * USEC_PER_SEC, "1ms to 10s"),
-        DURATION_KEY(SECTION_MONITOR, "poll_max", poll_max_usec, USEC_PER_MSEC,
-                     10 * 60 * USEC_PER_SEC, "1ms to 10min"),
+        DURATION_KEY(SECTION_MONITOR, "psi_stall", psi_stall_usec, USEC_PER_MSEC, 10 * USEC_PER_SEC,
+                     "1ms to 10s"),
+        DURATION_KEY(SECTION_MONITOR, "psi_window", psi_window_usec, 500 * USEC_PER_MSEC, 10 * USEC_PER_SEC,
+                     "500ms to 10s"),
+        DURATION_KEY(SECTION_MONITOR, "poll_min", poll_min_usec, USEC_PER_MSEC, 10 * USEC_PER_SEC,
+                     "1ms to 10s"),
+        DURATION_KEY(SECTION_MONITOR, "poll_max", poll_max_usec, USEC_PER_MSEC, 10 * 60 * USEC_PER_SEC,
+                     "1ms to 10min"),
         { SECTION_MONITOR, "fill_rate", parse_rate_key, format_rate_key,
-          offsetof(struct config, fill_rate_kib_per_sec), sizeof(uint64_t), KIB_PER_MIB,
-          KIB_PER_TIB, "a size per second from 1M to 1T, like 4G" },
+          offsetof(struct config, fill_rate_kib_per_sec), sizeof(uint64_t), KIB_PER_MIB, KIB_PER_TIB,
+          "a size per second from 1M to 1T, like 4G" },
 
-        { SECTION_CLIENTS, "socket", parse_path_key, format_path_key,
-          offsetof(struct config, app_socket), CONFIG_PATH_MAX, 0, SOCKET_PATH_MAX,
-          "an absolute path of at most 107 characters" },
+        { SECTION_CLIENTS, "socket", parse_path_key, format_path_key, offsetof(struct config, app_socket),
+          CONFIG_PATH_MAX, 0, SOCKET_PATH_MAX, "an absolute path of at most 107 characters" },
         /* 0 means: no grace, kill registered applications like any other. */
         DURATION_KEY(SECTION_CLIENTS, "grace", grace_usec, 0, 10 * 60 * USEC_PER_SEC, "0 to 10min"),
         DURATION_KEY(SECTION_CLIENTS, "save_timeout", save_timeout_usec, 100 * USEC_PER_MSEC,
@@ -489,9 +490,8 @@ static const struct config_key config_keys[] = {
         /* libinih's line buffer holds 199 characters: "cgroup = " leaves
          * 190 for the path, so every loaded path dumps to a loadable line
          * (found by fuzz_config's round trip). */
-        { SECTION_DOMAIN, "cgroup", parse_path_key, format_path_key,
-          offsetof(struct config_domain, cgroup), CONFIG_PATH_MAX, 0, 190,
-          "an absolute path under the cgroup mount of at most 190 characters" },
+        { SECTION_DOMAIN, "cgroup", parse_path_key, format_path_key, offsetof(struct config_domain, cgroup),
+          CONFIG_PATH_MAX, 0, 190, "an absolute path under the cgroup mount of at most 190 characters" },
 
         /* [rule NAME]: config_dump() writes the matchers that are given and
          * the actions that are set, never "prefer" (it writes "tier"). The
@@ -499,18 +499,15 @@ static const struct config_key config_keys[] = {
          * 199 characters libinih takes, so that every dump loads again:
          * 191 for name and exe, 189 for cmdline, 190 for cgroup. */
         BOOL_KEY(SECTION_RULE, "enabled", struct config_rule, enabled),
-        { SECTION_RULE, "name", parse_glob_key, format_string_key,
-          offsetof(struct config_rule, match.name), RULE_PATTERN_MAX, 0, RULE_PATTERN_MAX - 1,
-          "process-name globs separated by |" },
-        { SECTION_RULE, "exe", parse_glob_key, format_string_key,
-          offsetof(struct config_rule, match.exe), RULE_PATTERN_MAX, 0, RULE_PATTERN_MAX - 1,
-          "argv[0] globs separated by |" },
+        { SECTION_RULE, "name", parse_glob_key, format_string_key, offsetof(struct config_rule, match.name),
+          RULE_PATTERN_MAX, 0, RULE_PATTERN_MAX - 1, "process-name globs separated by |" },
+        { SECTION_RULE, "exe", parse_glob_key, format_string_key, offsetof(struct config_rule, match.exe),
+          RULE_PATTERN_MAX, 0, RULE_PATTERN_MAX - 1, "argv[0] globs separated by |" },
         { SECTION_RULE, "cmdline", parse_regex_key, format_string_key,
           offsetof(struct config_rule, match.cmdline), RULE_PATTERN_MAX, 0, 189,
           "an extended regular expression" },
-        { SECTION_RULE, "user", parse_user_key, format_user_key,
-          offsetof(struct config_rule, match), sizeof(struct rule_match), 0, 0,
-          "a known user name or a uid" },
+        { SECTION_RULE, "user", parse_user_key, format_user_key, offsetof(struct config_rule, match),
+          sizeof(struct rule_match), 0, 0, "a known user name or a uid" },
         { SECTION_RULE, "cgroup", parse_cgroup_glob_key, format_string_key,
           offsetof(struct config_rule, match.cgroup), RULE_PATTERN_MAX, 0, 190,
           "cgroup-path globs starting with / or * separated by |" },
@@ -518,20 +515,17 @@ static const struct config_key config_keys[] = {
           offsetof(struct config_rule, actions.protect), sizeof(bool), 0, 0, "yes or no" },
         { SECTION_RULE, "prefer", parse_prefer_key, format_tier_key,
           offsetof(struct config_rule, actions.tier), sizeof(enum tier), 0, 0, "yes or no" },
-        { SECTION_RULE, "avoid", parse_bool_key, format_bool_key,
-          offsetof(struct config_rule, actions.avoid), sizeof(bool), 0, 0, "yes or no" },
-        { SECTION_RULE, "tier", parse_tier_key, format_tier_key,
-          offsetof(struct config_rule, actions.tier), sizeof(enum tier), 0, 0,
-          "auto, system, foreground, recent, background or preferred" },
-        { SECTION_RULE, "adj", parse_adj_key, format_adj_key,
-          offsetof(struct config_rule, actions.adj), sizeof(int), 0, 0,
-          "a number from -1000 to 1000" },
+        { SECTION_RULE, "avoid", parse_bool_key, format_bool_key, offsetof(struct config_rule, actions.avoid),
+          sizeof(bool), 0, 0, "yes or no" },
+        { SECTION_RULE, "tier", parse_tier_key, format_tier_key, offsetof(struct config_rule, actions.tier),
+          sizeof(enum tier), 0, 0, "auto, system, foreground, recent, background or preferred" },
+        { SECTION_RULE, "adj", parse_adj_key, format_adj_key, offsetof(struct config_rule, actions.adj),
+          sizeof(int), 0, 0, "a number from -1000 to 1000" },
         { SECTION_RULE, "grace", parse_duration_key, format_duration_key,
-          offsetof(struct config_rule, actions.grace_usec), sizeof(uint64_t), 0,
-          10 * 60 * USEC_PER_SEC, "a duration from 0 to 10min" },
-        { SECTION_RULE, "kill", parse_kill_key, format_kill_key,
-          offsetof(struct config_rule, actions.kill), sizeof(enum rule_kill), 0, 0,
-          "process or activity" },
+          offsetof(struct config_rule, actions.grace_usec), sizeof(uint64_t), 0, 10 * 60 * USEC_PER_SEC,
+          "a duration from 0 to 10min" },
+        { SECTION_RULE, "kill", parse_kill_key, format_kill_key, offsetof(struct config_rule, actions.kill),
+          sizeof(enum rule_kill), 0, 0, "process or activity" },
 };
 
 #define N_KEYS ARRAY_SIZE(config_keys)
@@ -560,15 +554,13 @@ static unsigned rule_key_action(const struct config_key *k)
 
 static bool key_in_section(const struct config_key *k, enum config_section section)
 {
-        return k->section == section ||
-               (section == SECTION_DOMAIN && k->section == SECTION_LEVELS);
+        return k->section == section || (section == SECTION_DOMAIN && k->section == SECTION_LEVELS);
 }
 
 static int config_key_find(enum config_section section, const char *name)
 {
         for (size_t i = 0; i < N_KEYS; i++)
-                if (key_in_section(&config_keys[i], section) &&
-                    strcmp(config_keys[i].name, name) == 0)
+                if (key_in_section(&config_keys[i], section) && strcmp(config_keys[i].name, name) == 0)
                         return (int)i;
         return -ENOENT;
 }
@@ -579,8 +571,7 @@ static void *config_key_field(const struct config_key *k, struct config *c, void
 {
         switch (k->section) {
         case SECTION_LEVELS:
-                return (char *)(sub ? &((struct config_domain *)sub)->levels : &c->levels) +
-                       k->offset;
+                return (char *)(sub ? &((struct config_domain *)sub)->levels : &c->levels) + k->offset;
         case SECTION_DOMAIN:
         case SECTION_RULE:
                 return (char *)sub + k->offset;
@@ -589,14 +580,15 @@ static void *config_key_field(const struct config_key *k, struct config *c, void
         }
 }
 
-static const void *config_key_field_const(const struct config_key *k, const struct config *c,
-                                          const void *sub)
+static const void *config_key_field_const(const struct config_key *k, const struct config *c, const void *sub)
 {
         return config_key_field(k, (struct config *)c, (void *)sub);
 }
 
-#define PROTECT_ACTION                                                                    \
-        { .set = RULE_ACTION_BIT(RULE_ACTION_PROTECT), .protect = true, .tier = TIER_AUTO }
+#define PROTECT_ACTION                                                                                       \
+        {                                                                                                    \
+                .set = RULE_ACTION_BIT(RULE_ACTION_PROTECT), .protect = true, .tier = TIER_AUTO              \
+        }
 
 /*
  * The built-in rules, first in every configuration. Names are comm, cut
@@ -608,26 +600,38 @@ static const void *config_key_field_const(const struct config_key *k, const stru
  * from an impostor by name, see rules.h.
  */
 static const struct config_rule builtin_rules[] = {
-        { .name = "display-server", .enabled = true, .builtin = true,
+        { .name = "display-server",
+          .enabled = true,
+          .builtin = true,
           .match = { .name = "Xorg|Xwayland|gnome-shell|kwin_wayland|weston|sway" },
           .actions = PROTECT_ACTION },
-        { .name = "session-bus", .enabled = true, .builtin = true,
+        { .name = "session-bus",
+          .enabled = true,
+          .builtin = true,
           .match = { .name = "dbus-daemon|dbus-broker|dbus-broker-lau" },
           .actions = PROTECT_ACTION },
-        { .name = "login-manager", .enabled = true, .builtin = true,
+        { .name = "login-manager",
+          .enabled = true,
+          .builtin = true,
           .match = { .name = "systemd-logind|gdm|gdm3|gdm-*|sddm|sddm-helper|lightdm" },
           .actions = PROTECT_ACTION },
         /* PID 1 is never killed anyway; this is systemd --user and journald. */
-        { .name = "systemd", .enabled = true, .builtin = true,
+        { .name = "systemd",
+          .enabled = true,
+          .builtin = true,
           .match = { .name = "systemd|systemd-journal" },
           .actions = PROTECT_ACTION },
         /* The listener and the privileged half of each session. */
-        { .name = "sshd", .enabled = true, .builtin = true,
+        { .name = "sshd",
+          .enabled = true,
+          .builtin = true,
           .match = { .name = "sshd|sshd-session", .user = "0", .has_uid = true, .uid = 0 },
           .actions = PROTECT_ACTION },
         /* Another instance (a test, an upgrade); the daemon never picks
          * itself in any case. */
-        { .name = "triaged", .enabled = true, .builtin = true,
+        { .name = "triaged",
+          .enabled = true,
+          .builtin = true,
           .match = { .name = "triaged", .user = "0", .has_uid = true, .uid = 0 },
           .actions = PROTECT_ACTION },
 };
@@ -662,21 +666,21 @@ void config_defaults(struct config *c)
 }
 
 struct config_parser {
-        const char *name;               /* the file name in messages */
-        FILE *file;                     /* the source: a file ... */
-        const char *text;               /* ... or the rest of a string */
+        const char *name; /* the file name in messages */
+        FILE *file;       /* the source: a file ... */
+        const char *text; /* ... or the rest of a string */
         /* The configuration being read: defaults underneath, copied out
          * only when the whole file is valid. It is large (about 15 KiB) but
          * lives on the stack: static storage would be mutable global state,
          * and parsing happens at start-up and on SIGHUP only. */
         struct config config;
-        struct config *c;               /* &config */
+        struct config *c; /* &config */
 
-        unsigned lineno;                /* of the line libinih is parsing */
+        unsigned lineno; /* of the line libinih is parsing */
         enum config_section section;
-        char section_text[CONFIG_NAME_MAX + 16];   /* "levels", "domain web" */
+        char section_text[CONFIG_NAME_MAX + 16]; /* "levels", "domain web" */
         unsigned section_line;
-        struct config_domain *domain;   /* in [domain NAME] */
+        struct config_domain *domain; /* in [domain NAME] */
         size_t domain_index;
 
         /* Line on which each key was set, 0 when not set: duplicates are
@@ -685,12 +689,12 @@ struct config_parser {
         unsigned domain_seen[CONFIG_DOMAINS_MAX][N_KEYS];
         unsigned domain_line[CONFIG_DOMAINS_MAX];
 
-        struct config_rule *rule;       /* in [rule NAME] */
+        struct config_rule *rule; /* in [rule NAME] */
         size_t rule_index;
         unsigned rule_seen[CONFIG_RULES_MAX][N_KEYS];
-        unsigned rule_line[CONFIG_RULES_MAX];   /* 0: a built-in the file has not named */
+        unsigned rule_line[CONFIG_RULES_MAX]; /* 0: a built-in the file has not named */
 
-        int error;                      /* the first error, or 0 */
+        int error; /* the first error, or 0 */
         unsigned error_line;
         char *errbuf;
         size_t errbuf_size;
@@ -699,8 +703,8 @@ struct config_parser {
 };
 
 /* Records the first error as "FILE:LINE: message". Returns error. */
-__attribute__((format(printf, 4, 5)))
-static int parser_fail(struct config_parser *p, int error, unsigned lineno, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int parser_fail(struct config_parser *p, int error,
+                                                             unsigned lineno, const char *fmt, ...)
 {
         va_list ap;
         int n;
@@ -818,14 +822,12 @@ static int parser_rule_begin(struct config_parser *p, const char *name)
                 return parser_fail(p, -EINVAL, p->lineno, "missing rule name: '[rule]'");
         if (!domain_name_valid(name))
                 return parser_fail(p, -EINVAL, p->lineno,
-                                   "invalid rule name (expected 1 to 63 of A-Z a-z 0-9 _ . -): '%s'",
-                                   name);
+                                   "invalid rule name (expected 1 to 63 of A-Z a-z 0-9 _ . -): '%s'", name);
         for (i = 0; i < c->n_rules; i++)
                 if (strcmp(c->rules[i].name, name) == 0)
                         break;
         if (i < c->n_rules && p->rule_line[i])
-                return parser_fail(p, -EINVAL, p->lineno,
-                                   "duplicate rule (first defined on line %u): '%s'",
+                return parser_fail(p, -EINVAL, p->lineno, "duplicate rule (first defined on line %u): '%s'",
                                    p->rule_line[i], name);
         if (i == c->n_rules) {
                 if (c->n_rules >= CONFIG_RULES_MAX)
@@ -855,8 +857,7 @@ static int parser_domain_begin(struct config_parser *p, const char *name)
                 return parser_fail(p, -EINVAL, p->lineno, "missing domain name: '[domain]'");
         if (!domain_name_valid(name))
                 return parser_fail(p, -EINVAL, p->lineno,
-                                   "invalid domain name (expected 1 to 63 of A-Z a-z 0-9 _ . -): '%s'",
-                                   name);
+                                   "invalid domain name (expected 1 to 63 of A-Z a-z 0-9 _ . -): '%s'", name);
         for (size_t i = 0; i < c->n_domains; i++)
                 if (strcmp(c->domains[i].name, name) == 0)
                         return parser_fail(p, -EINVAL, p->lineno,
@@ -940,7 +941,7 @@ static char *parser_read(char *str, int num, void *stream)
 
         s = p->line;
         if (p->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-                s += 3;    /* a UTF-8 byte order mark */
+                s += 3; /* a UTF-8 byte order mark */
         strip_comment(s);
         s = strstrip(s);
         if (num <= 0 || strlen(s) >= (size_t)num) {
@@ -1004,8 +1005,8 @@ static int parser_set(struct config_parser *p, const char *name, const char *val
         }
         if (*seen)
                 return parser_fail(p, -EINVAL, p->lineno,
-                                   "duplicate key '%s' in section [%s] (first set on line %u)",
-                                   name, p->section_text, *seen);
+                                   "duplicate key '%s' in section [%s] (first set on line %u)", name,
+                                   p->section_text, *seen);
         if (p->section == SECTION_RULE && (other = parser_rule_conflict(p, k)) >= 0)
                 return parser_fail(p, -EINVAL, p->lineno,
                                    "conflicting keys '%s' and '%s' in section [%s] (first set on line %u)",
@@ -1016,12 +1017,10 @@ static int parser_set(struct config_parser *p, const char *name, const char *val
 
                 if (k->parse == parse_regex_key)
                         return parser_fail(p, -EINVAL, p->lineno,
-                                           "invalid value for '%s': '%s' (expected %s: %s)", name,
-                                           value, k->expect,
-                                           describe_regex_error(value, why, sizeof(why)));
-                return parser_fail(p, -EINVAL, p->lineno,
-                                   "invalid value for '%s': '%s' (expected %s)", name, value,
-                                   k->expect);
+                                           "invalid value for '%s': '%s' (expected %s: %s)", name, value,
+                                           k->expect, describe_regex_error(value, why, sizeof(why)));
+                return parser_fail(p, -EINVAL, p->lineno, "invalid value for '%s': '%s' (expected %s)", name,
+                                   value, k->expect);
         }
         if (p->section == SECTION_RULE)
                 p->rule->actions.set |= rule_key_action(k);
@@ -1034,7 +1033,7 @@ static int parser_handle(void *user, const char *section, const char *name, cons
 {
         struct config_parser *p = user;
 
-        (void)section;          /* parser_read() tracks the section */
+        (void)section; /* parser_read() tracks the section */
         if (p->error)
                 return 0;
         return parser_set(p, name, value) >= 0;
@@ -1042,8 +1041,7 @@ static int parser_handle(void *user, const char *section, const char *name, cons
 
 /* Checks lo < hi (or lo <= hi) for two duration keys of [monitor] and
  * blames whichever of the two was set last. */
-static int parser_check_order(struct config_parser *p, const char *lo_name, const char *hi_name,
-                              bool strict)
+static int parser_check_order(struct config_parser *p, const char *lo_name, const char *hi_name, bool strict)
 {
         int lo = config_key_find(SECTION_MONITOR, lo_name);
         int hi = config_key_find(SECTION_MONITOR, hi_name);
@@ -1057,11 +1055,10 @@ static int parser_check_order(struct config_parser *p, const char *lo_name, cons
         format_duration(hi_usec, hi_text, sizeof(hi_text));
         if (p->seen[lo] >= p->seen[hi])
                 return parser_fail(p, -EINVAL, p->seen[lo],
-                                   "invalid value for '%s': '%s' (must be %s %s = %s)", lo_name,
-                                   lo_text, strict ? "shorter than" : "at most", hi_name, hi_text);
-        return parser_fail(p, -EINVAL, p->seen[hi],
-                           "invalid value for '%s': '%s' (must be %s %s = %s)", hi_name, hi_text,
-                           strict ? "longer than" : "at least", lo_name, lo_text);
+                                   "invalid value for '%s': '%s' (must be %s %s = %s)", lo_name, lo_text,
+                                   strict ? "shorter than" : "at most", hi_name, hi_text);
+        return parser_fail(p, -EINVAL, p->seen[hi], "invalid value for '%s': '%s' (must be %s %s = %s)",
+                           hi_name, hi_text, strict ? "longer than" : "at least", lo_name, lo_text);
 }
 
 /* Checks what only the whole file can tell, then lets every domain inherit
@@ -1091,8 +1088,7 @@ static int parser_finish(struct config_parser *p)
                         if (p->domain_seen[d][i])
                                 dom->has_levels = true;
                         else
-                                memcpy(config_key_field(k, c, dom), config_key_field(k, c, NULL),
-                                       k->size);
+                                memcpy(config_key_field(k, c, dom), config_key_field(k, c, NULL), k->size);
                 }
         }
         return 0;
@@ -1120,8 +1116,7 @@ static int config_parse(struct config_parser *p, struct config *ret)
         return 0;
 }
 
-static void parser_init(struct config_parser *p, const char *name, char *errbuf,
-                        size_t errbuf_size)
+static void parser_init(struct config_parser *p, const char *name, char *errbuf, size_t errbuf_size)
 {
         memset(p, 0, sizeof(*p));
         config_defaults(&p->config);
@@ -1168,18 +1163,17 @@ int config_load_string(const char *name, const char *text, struct config *ret, c
 struct dump {
         char *buf;
         size_t size;
-        size_t len;             /* what would have been written */
+        size_t len; /* what would have been written */
 };
 
-__attribute__((format(printf, 2, 3)))
-static void dump_printf(struct dump *d, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void dump_printf(struct dump *d, const char *fmt, ...)
 {
         va_list ap;
         int n;
 
         va_start(ap, fmt);
-        n = vsnprintf(d->len < d->size ? d->buf + d->len : NULL,
-                      d->len < d->size ? d->size - d->len : 0, fmt, ap);
+        n = vsnprintf(d->len < d->size ? d->buf + d->len : NULL, d->len < d->size ? d->size - d->len : 0, fmt,
+                      ap);
         va_end(ap);
         if (n > 0)
                 d->len += (size_t)n;
@@ -1213,7 +1207,7 @@ static void dump_rule(struct dump *d, const struct config *c, const struct confi
                         continue;
                 k->format(config_key_field_const(k, c, r), value, sizeof(value));
                 if (value[0] == '\0')
-                        continue;       /* a matcher that is not given */
+                        continue; /* a matcher that is not given */
                 dump_printf(d, "%s = %s\n", k->name, value);
         }
 }

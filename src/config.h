@@ -30,51 +30,51 @@
 #define CONFIG_DUMP_MAX (32768 + CONFIG_RULES_MAX * 1152)
 
 struct config_domain {
-        char name[CONFIG_NAME_MAX];         /* from the section "[domain NAME]" */
-        char cgroup[CONFIG_PATH_MAX];       /* path under the cgroup mount, "/app.slice" */
-        bool has_levels;                    /* levels below override the global ones */
+        char name[CONFIG_NAME_MAX];   /* from the section "[domain NAME]" */
+        char cgroup[CONFIG_PATH_MAX]; /* path under the cgroup mount, "/app.slice" */
+        bool has_levels;              /* levels below override the global ones */
         struct level_config levels;
 };
 
 /* A [rule NAME] section; see rules.h for what the keys mean. */
 struct config_rule {
         char name[RULE_NAME_MAX];
-        bool enabled;                       /* enabled = yes */
-        bool builtin;                       /* one of the built-in rules */
+        bool enabled; /* enabled = yes */
+        bool builtin; /* one of the built-in rules */
         struct rule_match match;
         struct rule_actions actions;
 };
 
 struct config {
         /* [daemon] */
-        bool dry_run;                       /* dry_run = no */
-        bool advise_only;                   /* advise_only = no: publish the order to the
+        bool dry_run;              /* dry_run = no */
+        bool advise_only;          /* advise_only = no: publish the order to the
                                                kernel (oom_score_adj) but kill nothing */
-        enum badness_mode badness;          /* badness = kernel | 2010 */
-        size_t max_processes;               /* max_processes = auto (0) | N */
+        enum badness_mode badness; /* badness = kernel | 2010 */
+        size_t max_processes;      /* max_processes = auto (0) | N */
         char control_socket[CONFIG_PATH_MAX];
-        bool mlock;                         /* mlock = yes */
+        bool mlock; /* mlock = yes */
 
         /* [levels]: low, medium, critical, emergency, hysteresis (percent or
          * size); psi_low .. psi_emergency (PSI full avg10 percent, or "off") */
         struct level_config levels;
 
         /* [kill] */
-        uint64_t kill_wait_usec;            /* wait_timeout = 5s: for the victim to die */
-        bool kill_process_group;            /* (reserved for activities) */
+        uint64_t kill_wait_usec; /* wait_timeout = 5s: for the victim to die */
+        bool kill_process_group; /* (reserved for activities) */
 
         /* [monitor] */
-        uint64_t psi_stall_usec;            /* psi_stall = 100ms per psi_window */
-        uint64_t psi_window_usec;           /* psi_window = 1s */
-        uint64_t poll_min_usec;             /* poll_min = 20ms */
-        uint64_t poll_max_usec;             /* poll_max = 10s */
-        uint64_t fill_rate_kib_per_sec;     /* fill_rate = 4G (per second) */
+        uint64_t psi_stall_usec;        /* psi_stall = 100ms per psi_window */
+        uint64_t psi_window_usec;       /* psi_window = 1s */
+        uint64_t poll_min_usec;         /* poll_min = 20ms */
+        uint64_t poll_max_usec;         /* poll_max = 10s */
+        uint64_t fill_rate_kib_per_sec; /* fill_rate = 4G (per second) */
 
         /* [clients] */
-        char app_socket[CONFIG_PATH_MAX];   /* socket = /run/triage/app.sock */
-        uint64_t grace_usec;                /* grace = 5s: from save-and-close to the kill */
-        uint64_t save_timeout_usec;         /* save_timeout = 5s: for answers to SaveState */
-        bool bus;                           /* bus = yes: D-Bus on the system bus */
+        char app_socket[CONFIG_PATH_MAX]; /* socket = /run/triage/app.sock */
+        uint64_t grace_usec;              /* grace = 5s: from save-and-close to the kill */
+        uint64_t save_timeout_usec;       /* save_timeout = 5s: for answers to SaveState */
+        bool bus;                         /* bus = yes: D-Bus on the system bus */
 
         /* [domains]: auto_cgroups = yes (every limited memory cgroup) */
         bool auto_cgroup_domains;

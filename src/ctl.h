@@ -27,35 +27,35 @@ enum ctl_command {
         CTL_RANK = 2,
         CTL_WHY = 3,
         CTL_HISTORY = 4,
-        CTL_RESTART_LIST = 5,    /* what a shell needs to bring closed apps back */
-        CTL_FOCUS = 6,           /* pid's activity is in use now (root or its owner) */
+        CTL_RESTART_LIST = 5, /* what a shell needs to bring closed apps back */
+        CTL_FOCUS = 6,        /* pid's activity is in use now (root or its owner) */
         _CTL_COMMAND_MAX,
 };
 
 enum {
         CTL_FLAG_JSON = 1u << 0,
-        CTL_FLAG_ALL = 1u << 1,          /* rank: include excluded processes */
-        CTL_FLAG_PROCESSES = 1u << 2,    /* rank: processes, not activities */
+        CTL_FLAG_ALL = 1u << 1,       /* rank: include excluded processes */
+        CTL_FLAG_PROCESSES = 1u << 2, /* rank: processes, not activities */
         _CTL_FLAGS_ALL = CTL_FLAG_JSON | CTL_FLAG_ALL | CTL_FLAG_PROCESSES,
 };
 
 struct ctl_header {
         uint16_t version;
         uint16_t type;
-        uint32_t length;                 /* of the whole message, header included */
+        uint32_t length; /* of the whole message, header included */
 };
 
 struct ctl_request {
         struct ctl_header hdr;
         uint32_t flags;
-        int32_t pid;                     /* CTL_WHY */
-        char domain[CTL_DOMAIN_MAX];     /* CTL_RANK / CTL_WHY: "" = system */
+        int32_t pid;                 /* CTL_WHY */
+        char domain[CTL_DOMAIN_MAX]; /* CTL_RANK / CTL_WHY: "" = system */
 };
 _Static_assert(sizeof(struct ctl_request) == 80, "ctl_request is part of the protocol");
 
 struct ctl_reply {
         struct ctl_header hdr;
-        int32_t status;                  /* 0 or -errno */
+        int32_t status; /* 0 or -errno */
         uint32_t reserved;
 };
 _Static_assert(sizeof(struct ctl_reply) == 16, "ctl_reply is part of the protocol");

@@ -136,8 +136,8 @@ int domain_sample(struct domain *d)
         d->level = level_evaluate(&d->thresholds, old, &s);
         if (d->level != old)
                 log_printf(d->level > old ? LOG_NOTICE : LOG_INFO,
-                           "domain %s: level %s -> %s (available %s of %s, psi full avg10 %.2f%%)",
-                           d->name, level_to_string(old), level_to_string(d->level),
+                           "domain %s: level %s -> %s (available %s of %s, psi full avg10 %.2f%%)", d->name,
+                           level_to_string(old), level_to_string(d->level),
                            format_kib(d->available_kib, a, sizeof(a)),
                            format_kib(d->allowable_kib, b, sizeof(b)), d->has_psi ? d->psi.full.avg10 : 0.0);
         if (d->level != old)
@@ -320,10 +320,12 @@ int domain_start(struct domain *d)
         if (d->kind != DOMAIN_CGROUP_V1) {
                 r = domain_watch_psi(d);
                 if (r < 0) {
-                        log_warning_errno(r, "domain %s: no PSI trigger; polling %s on an adaptive timer "
-                                             "(every %" PRIu64 " ms to %" PRIu64 " s, by headroom)",
-                                          d->name, d->kind == DOMAIN_SYSTEM ? "/proc/meminfo" : "memory.current",
-                                          m->config.poll_min_usec / 1000, m->config.poll_max_usec / USEC_PER_SEC);
+                        log_warning_errno(
+                                r,
+                                "domain %s: no PSI trigger; polling %s on an adaptive timer "
+                                "(every %" PRIu64 " ms to %" PRIu64 " s, by headroom)",
+                                d->name, d->kind == DOMAIN_SYSTEM ? "/proc/meminfo" : "memory.current",
+                                m->config.poll_min_usec / 1000, m->config.poll_max_usec / USEC_PER_SEC);
                         snprintf(d->watch, sizeof(d->watch), "adaptive timer only (no PSI)");
                 }
         }

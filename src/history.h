@@ -21,20 +21,20 @@
 #define HISTORY_MEMBERS_MAX 32
 
 enum kill_outcome {
-        KILL_PENDING,       /* signalled (or asked to close), not yet dead */
-        KILL_DIED,          /* died after SIGKILL */
-        KILL_CLOSED,        /* a registered app closed by itself when asked */
-        KILL_AT_DEADLINE,   /* a registered app did not close in its grace period */
-        KILL_BY_FLOOR,      /* killed during its grace period: the emergency floor */
-        KILL_TIMED_OUT,     /* still alive at the wait deadline */
-        KILL_DRY_RUN,       /* dry-run: only said what it would do */
-        KILL_GONE,          /* exited before it could be signalled */
-        KILL_FAILED,        /* the signal could not be sent */
+        KILL_PENDING,     /* signalled (or asked to close), not yet dead */
+        KILL_DIED,        /* died after SIGKILL */
+        KILL_CLOSED,      /* a registered app closed by itself when asked */
+        KILL_AT_DEADLINE, /* a registered app did not close in its grace period */
+        KILL_BY_FLOOR,    /* killed during its grace period: the emergency floor */
+        KILL_TIMED_OUT,   /* still alive at the wait deadline */
+        KILL_DRY_RUN,     /* dry-run: only said what it would do */
+        KILL_GONE,        /* exited before it could be signalled */
+        KILL_FAILED,      /* the signal could not be sent */
 };
 
 struct kill_record {
-        uint64_t id;                    /* 1, 2, ... since start */
-        uint64_t realtime_usec;         /* when the victim was chosen (CLOCK_REALTIME) */
+        uint64_t id;            /* 1, 2, ... since start */
+        uint64_t realtime_usec; /* when the victim was chosen (CLOCK_REALTIME) */
         pid_t pid;
         uid_t uid;
         char comm[PROC_COMM_MAX];
@@ -48,25 +48,25 @@ struct kill_record {
         enum kill_outcome outcome;
 
         /* The activity: what was ranked and killed as a whole. */
-        char activity[64];              /* its name */
-        char activity_id[192];          /* cgroup path, client:N, pgid:N, pid:N */
+        char activity[64];     /* its name */
+        char activity_id[192]; /* cgroup path, client:N, pgid:N, pid:N */
         char tier[16];
-        uint32_t n_members;             /* processes killed */
+        uint32_t n_members; /* processes killed */
         pid_t members[HISTORY_MEMBERS_MAX];
-        bool cgroup_kill;               /* killed through cgroup.kill */
+        bool cgroup_kill; /* killed through cgroup.kill */
 
         /* Registered applications only (client_id 0 otherwise). */
         uint64_t client_id;
         char client_name[64];
-        bool saved;                     /* it had confirmed a save before it went */
-        char state_ref[256];            /* where it said its state is */
+        bool saved;          /* it had confirmed a save before it went */
+        char state_ref[256]; /* where it said its state is */
 };
 
 struct history {
         struct kill_record records[HISTORY_MAX];
-        size_t next;                    /* slot the next record goes into */
-        size_t count;                   /* records held, <= HISTORY_MAX */
-        uint64_t total;                 /* records ever added */
+        size_t next;    /* slot the next record goes into */
+        size_t count;   /* records held, <= HISTORY_MAX */
+        uint64_t total; /* records ever added */
 };
 
 /* Adds a copy of r (its id is assigned here) and returns the stored record,

@@ -63,7 +63,8 @@ void ladder_level_changed(struct domain *d, enum triage_level old, enum triage_l
                 if (r < 0)
                         log_debug_errno(r, "cannot tell %s (pid %d) the level", c->name, (int)c->pid);
                 /* Entering MEDIUM (or jumping past it) from below: save. */
-                if (old < TRIAGE_LEVEL_MEDIUM && level >= TRIAGE_LEVEL_MEDIUM && c->pending == CLIENT_REQUEST_NONE)
+                if (old < TRIAGE_LEVEL_MEDIUM && level >= TRIAGE_LEVEL_MEDIUM &&
+                    c->pending == CLIENT_REQUEST_NONE)
                         ask_to_save(d, c);
         }
 }

@@ -19,10 +19,8 @@
  * of headroom at any realistic fill rate. Absolute sizes are never capped.
  */
 static const uint64_t level_cap_kib[_TRIAGE_LEVEL_MAX] = {
-        [TRIAGE_LEVEL_NORMAL] = UINT64_MAX,
-        [TRIAGE_LEVEL_LOW] = 4 * KIB_PER_GIB,
-        [TRIAGE_LEVEL_MEDIUM] = 3 * KIB_PER_GIB,
-        [TRIAGE_LEVEL_CRITICAL] = 2 * KIB_PER_GIB,
+        [TRIAGE_LEVEL_NORMAL] = UINT64_MAX,         [TRIAGE_LEVEL_LOW] = 4 * KIB_PER_GIB,
+        [TRIAGE_LEVEL_MEDIUM] = 3 * KIB_PER_GIB,    [TRIAGE_LEVEL_CRITICAL] = 2 * KIB_PER_GIB,
         [TRIAGE_LEVEL_EMERGENCY] = 1 * KIB_PER_GIB,
 };
 #define HYSTERESIS_CAP_KIB (256 * KIB_PER_MIB)
@@ -34,10 +32,8 @@ static const uint64_t level_cap_kib[_TRIAGE_LEVEL_MAX] = {
 #define PERCENT_SCALE UINT64_C(1000000000)
 
 static const char *const level_names[_TRIAGE_LEVEL_MAX] = {
-        [TRIAGE_LEVEL_NORMAL] = "normal",
-        [TRIAGE_LEVEL_LOW] = "low",
-        [TRIAGE_LEVEL_MEDIUM] = "medium",
-        [TRIAGE_LEVEL_CRITICAL] = "critical",
+        [TRIAGE_LEVEL_NORMAL] = "normal",       [TRIAGE_LEVEL_LOW] = "low",
+        [TRIAGE_LEVEL_MEDIUM] = "medium",       [TRIAGE_LEVEL_CRITICAL] = "critical",
         [TRIAGE_LEVEL_EMERGENCY] = "emergency",
 };
 
@@ -45,21 +41,15 @@ static const char *const level_names[_TRIAGE_LEVEL_MAX] = {
  * G_MEMORY_MONITOR_WARNING_LEVEL_LOW, 100 to MEDIUM and 255 to CRITICAL;
  * there is nothing above critical, so emergency sends 255 too. */
 static const unsigned level_lmm_bytes[_TRIAGE_LEVEL_MAX] = {
-        [TRIAGE_LEVEL_NORMAL] = 0,
-        [TRIAGE_LEVEL_LOW] = 50,
-        [TRIAGE_LEVEL_MEDIUM] = 100,
-        [TRIAGE_LEVEL_CRITICAL] = 255,
-        [TRIAGE_LEVEL_EMERGENCY] = 255,
+        [TRIAGE_LEVEL_NORMAL] = 0,     [TRIAGE_LEVEL_LOW] = 50,        [TRIAGE_LEVEL_MEDIUM] = 100,
+        [TRIAGE_LEVEL_CRITICAL] = 255, [TRIAGE_LEVEL_EMERGENCY] = 255,
 };
 
 void level_config_defaults(struct level_config *cfg)
 {
         static const double mem_percent[_TRIAGE_LEVEL_MAX] = {
-                [TRIAGE_LEVEL_NORMAL] = -1,
-                [TRIAGE_LEVEL_LOW] = 20,
-                [TRIAGE_LEVEL_MEDIUM] = 15,
-                [TRIAGE_LEVEL_CRITICAL] = 10,
-                [TRIAGE_LEVEL_EMERGENCY] = 5,
+                [TRIAGE_LEVEL_NORMAL] = -1,   [TRIAGE_LEVEL_LOW] = 20,      [TRIAGE_LEVEL_MEDIUM] = 15,
+                [TRIAGE_LEVEL_CRITICAL] = 10, [TRIAGE_LEVEL_EMERGENCY] = 5,
         };
 
         memset(cfg, 0, sizeof(*cfg));
@@ -101,8 +91,7 @@ void level_thresholds_resolve(const struct level_config *cfg, uint64_t allowable
         memset(ret, 0, sizeof(*ret));
         ret->psi_full_avg10[TRIAGE_LEVEL_NORMAL] = -1;
         for (int l = TRIAGE_LEVEL_LOW; l < _TRIAGE_LEVEL_MAX; l++) {
-                ret->mem_kib[l] = threshold_resolve_capped_kib(&cfg->mem[l], allowable_kib,
-                                                               level_cap_kib[l]);
+                ret->mem_kib[l] = threshold_resolve_capped_kib(&cfg->mem[l], allowable_kib, level_cap_kib[l]);
                 ret->psi_full_avg10[l] = cfg->psi_full_avg10[l];
         }
         /* Enforce LOW >= MEDIUM >= CRITICAL >= EMERGENCY by raising the
@@ -114,11 +103,9 @@ void level_thresholds_resolve(const struct level_config *cfg, uint64_t allowable
                                                            HYSTERESIS_CAP_KIB);
 }
 
-static bool level_psi_reached(const struct level_thresholds *t, int l,
-                              const struct level_sample *s)
+static bool level_psi_reached(const struct level_thresholds *t, int l, const struct level_sample *s)
 {
-        return s->has_psi && t->psi_full_avg10[l] >= 0 &&
-               s->psi_full_avg10 >= t->psi_full_avg10[l];
+        return s->has_psi && t->psi_full_avg10[l] >= 0 && s->psi_full_avg10 >= t->psi_full_avg10[l];
 }
 
 enum triage_level level_evaluate(const struct level_thresholds *t, enum triage_level current,

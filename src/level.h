@@ -16,17 +16,17 @@
 
 enum triage_level {
         TRIAGE_LEVEL_NORMAL,
-        TRIAGE_LEVEL_LOW,        /* tell everyone to trim caches */
-        TRIAGE_LEVEL_MEDIUM,     /* ask applications to save state */
-        TRIAGE_LEVEL_CRITICAL,   /* choose a victim: save-and-close, then kill */
-        TRIAGE_LEVEL_EMERGENCY,  /* kill the victim at once */
+        TRIAGE_LEVEL_LOW,       /* tell everyone to trim caches */
+        TRIAGE_LEVEL_MEDIUM,    /* ask applications to save state */
+        TRIAGE_LEVEL_CRITICAL,  /* choose a victim: save-and-close, then kill */
+        TRIAGE_LEVEL_EMERGENCY, /* kill the victim at once */
         _TRIAGE_LEVEL_MAX,
 };
 
 /* A threshold as given by the admin: a share of allowable memory or an
  * absolute amount. percent < 0 and bytes == 0 means "not set". */
 struct threshold {
-        double percent;          /* of allowable, 0..100; < 0 when unused */
+        double percent; /* of allowable, 0..100; < 0 when unused */
         uint64_t bytes;
 };
 

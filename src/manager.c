@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -169,7 +169,8 @@ static int manager_add_cgroup_domain(struct manager *m, const char *name, const 
         d->kind = kind;
         d->configured = configured;
         d->levels = *levels;
-        d->cgfd = openat(rootfd, path[0] == '/' && path[1] ? path + 1 : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        d->cgfd = openat(rootfd, path[0] == '/' && path[1] ? path + 1 : ".",
+                         O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (d->cgfd < 0) {
                 int r = -errno;
                 d->in_use = false;
@@ -228,7 +229,8 @@ static int watch_cgroup_tree(struct manager *m, int dirfd, const char *relpath, 
         int fd;
 
         snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
-        if (inotify_add_watch(m->inotify_fd, path, IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR) < 0)
+        if (inotify_add_watch(m->inotify_fd, path,
+                              IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR) < 0)
                 return -errno;
         snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd,
                  m->mounts.v2_has_memory ? "memory.max" : "memory.limit_in_bytes");
@@ -466,12 +468,13 @@ int manager_new(const struct manager_options *o, struct manager **ret)
 
         r = cgroup_detect(m->sysfd, &m->mounts);
         if (r < 0)
-                log_warning_errno(r, "no cgroup hierarchy under %s/fs/cgroup: only the system domain", o->sys_root);
+                log_warning_errno(r, "no cgroup hierarchy under %s/fs/cgroup: only the system domain",
+                                  o->sys_root);
         if (m->mounts.v2[0] && m->mounts.v2_has_memory)
                 m->cgroup_v2_fd = openat(m->sysfd, m->mounts.v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (m->mounts.v1_memory[0])
                 m->cgroup_v1_fd = openat(m->sysfd, m->mounts.v1_memory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        log_info("memory cgroups: %s", m->cgroup_v2_fd >= 0 ? "v2"
+        log_info("memory cgroups: %s", m->cgroup_v2_fd >= 0   ? "v2"
                                        : m->cgroup_v1_fd >= 0 ? "v1 (hybrid or legacy hierarchy)"
                                                               : "none");
 
@@ -587,9 +590,9 @@ static const char *transport_name(enum client_transport t)
         return t == CLIENT_TRANSPORT_BUS ? "D-Bus" : "socket";
 }
 
-struct client *manager_client_register(struct manager *m, enum client_transport t, const struct client_ops *ops,
-                                       void *transport_data, pid_t pid, uid_t uid, const char *name,
-                                       int *ret_err)
+struct client *manager_client_register(struct manager *m, enum client_transport t,
+                                       const struct client_ops *ops, void *transport_data, pid_t pid,
+                                       uid_t uid, const char *name, int *ret_err)
 {
         uint64_t ticks;
         int r;
@@ -628,8 +631,8 @@ int manager_client_saved(struct manager *m, struct client *c, uint32_t serial, c
         if (r < 0)
                 return log_debug_errno(r, "client %s (pid %d): unexpected 'saved' (serial %u)", c->name,
                                        (int)c->pid, serial);
-        log_info("client %s (pid %d) saved its state%s%s", c->name, (int)c->pid, c->state_ref[0] ? " to " : "",
-                 c->state_ref);
+        log_info("client %s (pid %d) saved its state%s%s", c->name, (int)c->pid,
+                 c->state_ref[0] ? " to " : "", c->state_ref);
         act_client_answered(m, c);
         return 0;
 }

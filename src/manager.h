@@ -57,9 +57,9 @@ struct domain {
         bool in_use;
         char name[DOMAIN_NAME_MAX];
         enum domain_kind kind;
-        char cgroup_path[CGROUP_PATH_MAX];  /* relative to the hierarchy's root */
-        bool configured;                    /* from the config or the command line */
-        int cgfd;                           /* the cgroup's directory, -1 for the system */
+        char cgroup_path[CGROUP_PATH_MAX]; /* relative to the hierarchy's root */
+        bool configured;                   /* from the config or the command line */
+        int cgfd;                          /* the cgroup's directory, -1 for the system */
 
         struct level_config levels;
         struct level_thresholds thresholds;
@@ -68,7 +68,7 @@ struct domain {
         uint64_t available_kib;
         struct cgroup_memory cgmem;
 
-        int psi_fd;                         /* for reading the averages */
+        int psi_fd; /* for reading the averages */
         int psi_trigger_fd;
         uint64_t psi_window_usec;
         bool has_psi;
@@ -81,20 +81,20 @@ struct domain {
         sd_event_source *event_sources[5];
         sd_event_source *timer_source;
         uint64_t poll_usec;
-        char watch[160];                    /* how it is watched, for status */
+        char watch[160]; /* how it is watched, for status */
 
-        uint64_t event_usec;                /* when the last sample was triggered */
+        uint64_t event_usec; /* when the last sample was triggered */
 
         /* The action in flight: one per domain. A registered victim is
          * first asked to save and close (ACT_GRACE); SIGKILL follows at
          * the deadline, or at once if the emergency floor is reached. */
         enum act_phase {
                 ACT_IDLE,
-                ACT_GRACE,      /* asked to close, waiting */
-                ACT_KILLED,     /* SIGKILL sent, waiting for the death */
+                ACT_GRACE,  /* asked to close, waiting */
+                ACT_KILLED, /* SIGKILL sent, waiting for the death */
         } phase;
-        enum kill_outcome outcome_on_exit;  /* what its death will be recorded as */
-        int victim_pidfd;                   /* the one watched: its exit ends the action */
+        enum kill_outcome outcome_on_exit; /* what its death will be recorded as */
+        int victim_pidfd;                  /* the one watched: its exit ends the action */
         pid_t victim_pid;
         /* The activity's other processes, signalled with it. */
         int member_pidfds[HISTORY_MEMBERS_MAX];
@@ -104,7 +104,7 @@ struct domain {
         uint64_t victim_record_id;
         sd_event_source *victim_source;
         sd_event_source *victim_deadline;
-        sd_event_source *holdoff_source;    /* dry-run: wait before deciding again */
+        sd_event_source *holdoff_source; /* dry-run: wait before deciding again */
         uint64_t kills;
         uint64_t no_candidate_logged_usec;
 };
@@ -122,9 +122,9 @@ struct manager_options {
         const char *config_path;
         const char *proc_root;
         const char *sys_root;
-        const char *socket_path;            /* NULL: from the config */
-        bool dry_run;                       /* --dry-run (or the config's) */
-        bool advise_only;                   /* --advise-only */
+        const char *socket_path; /* NULL: from the config */
+        bool dry_run;            /* --dry-run (or the config's) */
+        bool advise_only;        /* --advise-only */
         bool no_auto_domains;
         bool no_mlock;
         bool badness_set;
@@ -140,7 +140,7 @@ struct xres;
 struct focus_report {
         pid_t pid;
         uint64_t start_time_ticks;
-        uint64_t last_use_usec;             /* CLOCK_BOOTTIME, like process start times */
+        uint64_t last_use_usec; /* CLOCK_BOOTTIME, like process start times */
         bool focused;
 };
 
@@ -153,20 +153,20 @@ struct manager {
         int sysfd;
         int meminfo_fd;
         struct cgroup_mounts mounts;
-        int cgroup_v2_fd;                   /* root of the v2 hierarchy, -1 if none */
-        int cgroup_v1_fd;                   /* root of the v1 memory hierarchy, -1 if none */
+        int cgroup_v2_fd; /* root of the v2 hierarchy, -1 if none */
+        int cgroup_v1_fd; /* root of the v1 memory hierarchy, -1 if none */
         unsigned page_kib;
         uint64_t start_usec;
         bool mlocked;
         int own_oom_score_adj;
 
         struct proc_table procs;
-        struct candidate *ranked;           /* procs.capacity entries */
+        struct candidate *ranked; /* procs.capacity entries */
 
         struct history history;
         struct domain domains[MANAGER_DOMAINS_MAX];
 
-        int inotify_fd;                     /* cgroup discovery */
+        int inotify_fd; /* cgroup discovery */
         sd_event_source *inotify_source;
         sd_event_source *rescan_source;
 
@@ -181,10 +181,10 @@ struct manager {
         struct rules rules;
         struct tracker tracker;
         struct charge_table charges;
-        struct xres *xres;                  /* NULL without an X display */
+        struct xres *xres; /* NULL without an X display */
         struct activity *acts;
         uint32_t *members;
-        uint32_t *act_scratch;              /* ACTIVITY_SCRATCH_WORDS(capacity) */
+        uint32_t *act_scratch; /* ACTIVITY_SCRATCH_WORDS(capacity) */
         struct rule_verdict *verdicts;
         int *base_adj;
         uint64_t *last_active;
@@ -193,13 +193,13 @@ struct manager {
         struct focus_report focus[FOCUS_MAX];
         size_t n_focus;
         sd_event_source *survey_source;
-        uint64_t adj_written;               /* oom_score_adj values published */
-        uint64_t adj_refused;               /* ... refused by the kernel (lowering) */
+        uint64_t adj_written; /* oom_score_adj values published */
+        uint64_t adj_refused; /* ... refused by the kernel (lowering) */
         int adj_refused_errno;
 
-        struct clients clients;             /* registered applications */
-        struct appsock *appsock;            /* NULL when not listening */
-        struct bus *bus;                    /* NULL without a bus */
+        struct clients clients;  /* registered applications */
+        struct appsock *appsock; /* NULL when not listening */
+        struct bus *bus;         /* NULL without a bus */
 };
 
 /* manager.c */
@@ -223,9 +223,9 @@ void manager_policy_domain(const struct manager *m, const struct domain *d, stru
  * unregister: the transport is going away (disconnect, name lost).
  * saved/closing: the client's answers, checked against what is pending.
  */
-struct client *manager_client_register(struct manager *m, enum client_transport t, const struct client_ops *ops,
-                                       void *transport_data, pid_t pid, uid_t uid, const char *name,
-                                       int *ret_err);
+struct client *manager_client_register(struct manager *m, enum client_transport t,
+                                       const struct client_ops *ops, void *transport_data, pid_t pid,
+                                       uid_t uid, const char *name, int *ret_err);
 void manager_client_unregister(struct manager *m, struct client *c);
 int manager_client_saved(struct manager *m, struct client *c, uint32_t serial, const char *state_ref);
 int manager_client_closing(struct manager *m, struct client *c, uint32_t serial);

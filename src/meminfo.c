@@ -71,8 +71,7 @@ int meminfo_parse(const char *buf, struct meminfo *ret)
                         size_t len = strlen(meminfo_keys[i].name);
                         uint64_t v;
 
-                        if ((size_t)(colon + 1 - line) != len ||
-                            memcmp(line, meminfo_keys[i].name, len) != 0)
+                        if ((size_t)(colon + 1 - line) != len || memcmp(line, meminfo_keys[i].name, len) != 0)
                                 continue;
                         if (parse_kib(colon + 1, eol, &v) < 0)
                                 return -EINVAL;

@@ -22,8 +22,8 @@
 
 enum policy_exclusion {
         POLICY_CANDIDATE = 0,
-        POLICY_EXCLUDED_UNKILLABLE,   /* see badness.unkillable */
-        POLICY_EXCLUDED_SELF,         /* triaged itself */
+        POLICY_EXCLUDED_UNKILLABLE, /* see badness.unkillable */
+        POLICY_EXCLUDED_SELF,       /* triaged itself */
 };
 
 struct candidate {

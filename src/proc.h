@@ -31,10 +31,10 @@
 
 /* What proc_read_pid()/proc_scan() read besides stat and status. */
 enum {
-        PROC_READ_CMDLINE    = 1u << 0,
-        PROC_READ_CGROUP     = 1u << 1,
-        PROC_READ_OOM_SCORE  = 1u << 2, /* the kernel's own /proc/PID/oom_score */
-        PROC_READ_ALL        = PROC_READ_CMDLINE | PROC_READ_CGROUP | PROC_READ_OOM_SCORE,
+        PROC_READ_CMDLINE = 1u << 0,
+        PROC_READ_CGROUP = 1u << 1,
+        PROC_READ_OOM_SCORE = 1u << 2, /* the kernel's own /proc/PID/oom_score */
+        PROC_READ_ALL = PROC_READ_CMDLINE | PROC_READ_CGROUP | PROC_READ_OOM_SCORE,
 };
 
 struct proc_entry {
@@ -42,23 +42,23 @@ struct proc_entry {
         pid_t ppid;
         pid_t pgid;
         pid_t sid;
-        uid_t uid;                  /* real uid, from status */
-        char state;                 /* stat field 3: R, S, D, Z, ... */
-        unsigned flags;             /* stat field 9 (PF_*) */
-        uint64_t start_time_ticks;  /* stat field 22, clock ticks since boot */
-        uint64_t cpu_ticks;         /* utime + stime (stat 14 + 15) */
-        char comm[PROC_COMM_MAX];   /* as in stat, control bytes kept raw */
+        uid_t uid;                 /* real uid, from status */
+        char state;                /* stat field 3: R, S, D, Z, ... */
+        unsigned flags;            /* stat field 9 (PF_*) */
+        uint64_t start_time_ticks; /* stat field 22, clock ticks since boot */
+        uint64_t cpu_ticks;        /* utime + stime (stat 14 + 15) */
+        char comm[PROC_COMM_MAX];  /* as in stat, control bytes kept raw */
 
         /* From status, in KiB as the kernel prints them (pages << 2). */
-        bool has_mm;                /* status has Vm* lines: not a kthread or zombie */
+        bool has_mm; /* status has Vm* lines: not a kthread or zombie */
         uint64_t rss_anon_kib;
         uint64_t rss_file_kib;
         uint64_t rss_shmem_kib;
-        uint64_t swap_kib;          /* VmSwap */
-        uint64_t pte_kib;           /* VmPTE: page-table bytes >> 10 */
+        uint64_t swap_kib; /* VmSwap */
+        uint64_t pte_kib;  /* VmPTE: page-table bytes >> 10 */
 
-        int oom_score_adj;          /* -1000..1000 */
-        int kernel_oom_score;       /* /proc/PID/oom_score, -1 when not read */
+        int oom_score_adj;    /* -1000..1000 */
+        int kernel_oom_score; /* /proc/PID/oom_score, -1 when not read */
 
         /* From /proc/PID/cgroup: the v2 path ("0::/path") and the v1 memory
          * controller's path ("N:memory:/path"); "" when absent. */
@@ -77,7 +77,7 @@ struct proc_table {
         struct proc_entry *entries;
         size_t n;
         size_t capacity;
-        size_t dropped;             /* processes not stored in the last scan */
+        size_t dropped; /* processes not stored in the last scan */
 };
 
 int proc_table_init(struct proc_table *t, size_t capacity);

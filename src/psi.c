@@ -151,8 +151,8 @@ int psi_read(int fd, struct psi_stats *ret)
 static int trigger_write(int fd, enum psi_kind kind, uint64_t stall_usec, uint64_t window_usec)
 {
         char buf[PSI_TRIGGER_MAX];
-        int len = snprintf(buf, sizeof(buf), "%s %" PRIu64 " %" PRIu64,
-                           kind == PSI_FULL ? "full" : "some", stall_usec, window_usec);
+        int len = snprintf(buf, sizeof(buf), "%s %" PRIu64 " %" PRIu64, kind == PSI_FULL ? "full" : "some",
+                           stall_usec, window_usec);
 
         if (len < 0 || (size_t)len + 1 > sizeof(buf))
                 return -EINVAL;

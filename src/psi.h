@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 struct psi_line {
-        double avg10;                   /* percent */
+        double avg10; /* percent */
         double avg60;
         double avg300;
         uint64_t total_usec;

@@ -52,8 +52,7 @@ static void status_domain_text(FILE *f, const struct report_domain *d)
 {
         char a[32], b[32];
 
-        fprintf(f, "domain %s (%s%s%s)\n", d->name, d->kind, d->cgroup_path[0] ? " " : "",
-                d->cgroup_path);
+        fprintf(f, "domain %s (%s%s%s)\n", d->name, d->kind, d->cgroup_path[0] ? " " : "", d->cgroup_path);
         fprintf(f, "  level:      %s\n", level_to_string(d->level));
         fprintf(f, "  available:  %s of %s allowable\n", format_kib(d->available_kib, a, sizeof(a)),
                 format_kib(d->allowable_kib, b, sizeof(b)));
@@ -66,8 +65,7 @@ static void status_domain_text(FILE *f, const struct report_domain *d)
         if (d->has_psi)
                 fprintf(f, "  pressure:   some avg10 %.2f%% avg60 %.2f%%, full avg10 %.2f%% avg60 %.2f%%\n",
                         d->psi.some.avg10, d->psi.some.avg60, d->psi.full.avg10, d->psi.full.avg60);
-        fprintf(f, "  watch:      %s; poll every %" PRIu64 " ms\n", d->watch,
-                d->poll_usec / USEC_PER_MSEC);
+        fprintf(f, "  watch:      %s; poll every %" PRIu64 " ms\n", d->watch, d->poll_usec / USEC_PER_MSEC);
         fprintf(f, "  kills:      %" PRIu64 "%s", d->kills, d->dying_pid ? "" : "\n");
         if (d->dying_pid)
                 fprintf(f, " (waiting for pid %d to die)\n", (int)d->dying_pid);
@@ -90,11 +88,10 @@ static void record_json(FILE *f, const struct kill_record *r, uid_t viewer)
         json_key(f, "outcome", 0);
         json_string(f, kill_outcome_to_string(r->outcome));
         fprintf(f,
-                ",\"available_kib\":%" PRIu64 ",\"freed_kib\":%" PRIu64
-                ",\"trigger_to_death_usec\":%" PRIu64 ",\"score\":%u,\"points\":%" PRId64
-                ",\"oom_score_adj\":%d",
-                r->available_kib, r->freed_kib, r->trigger_to_death_usec, r->badness.score,
-                r->badness.points, r->badness.oom_score_adj);
+                ",\"available_kib\":%" PRIu64 ",\"freed_kib\":%" PRIu64 ",\"trigger_to_death_usec\":%" PRIu64
+                ",\"score\":%u,\"points\":%" PRId64 ",\"oom_score_adj\":%d",
+                r->available_kib, r->freed_kib, r->trigger_to_death_usec, r->badness.score, r->badness.points,
+                r->badness.oom_score_adj);
         badness_explain(&r->badness, buf, sizeof(buf));
         json_key(f, "explanation", 0);
         json_string(f, buf);
@@ -143,9 +140,11 @@ void report_restart_list(FILE *f, const struct history *h, uid_t viewer_uid, boo
                         fputc('}', f);
                 } else {
                         if (first)
-                                fprintf(f, "%-4s %-16s %-6s %-30s %s\n", "ID", "NAME", "SAVED", "STATE", "COMMAND");
-                        fprintf(f, "%-4" PRIu64 " %-16s %-6s %-30s %s\n", r->id, name, r->saved ? "yes" : "no",
-                                r->state_ref[0] ? r->state_ref : "-", r->cmdline[0] ? r->cmdline : "-");
+                                fprintf(f, "%-4s %-16s %-6s %-30s %s\n", "ID", "NAME", "SAVED", "STATE",
+                                        "COMMAND");
+                        fprintf(f, "%-4" PRIu64 " %-16s %-6s %-30s %s\n", r->id, name,
+                                r->saved ? "yes" : "no", r->state_ref[0] ? r->state_ref : "-",
+                                r->cmdline[0] ? r->cmdline : "-");
                 }
                 first = false;
         }
@@ -179,9 +178,8 @@ void report_history(FILE *f, const struct history *h, uid_t viewer_uid, bool jso
 
                 strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
                 fprintf(f, "#%" PRIu64 " %s %s pid %d (%s) uid %u in %s at %s: freed %s", r->id, when,
-                        kill_outcome_to_string(r->outcome), (int)r->pid, r->comm, (unsigned)r->uid,
-                        r->domain, level_to_string(r->level),
-                        format_kib(r->freed_kib, freed, sizeof(freed)));
+                        kill_outcome_to_string(r->outcome), (int)r->pid, r->comm, (unsigned)r->uid, r->domain,
+                        level_to_string(r->level), format_kib(r->freed_kib, freed, sizeof(freed)));
                 if (kill_outcome_is_final(r->outcome) && r->outcome != KILL_GONE)
                         fprintf(f, ", gone %" PRIu64 " ms after the trigger",
                                 r->trigger_to_death_usec / USEC_PER_MSEC);
@@ -269,8 +267,7 @@ void report_status(FILE *f, const struct report_status *s, bool json)
         }
 }
 
-static void candidate_json(FILE *f, const struct candidate *c, size_t rank, unsigned page_kib,
-                           uid_t viewer)
+static void candidate_json(FILE *f, const struct candidate *c, size_t rank, unsigned page_kib, uid_t viewer)
 {
         const struct proc_entry *p = c->proc;
         const struct badness *b = &c->badness;
@@ -350,8 +347,8 @@ void report_rank(FILE *f, const struct report_rank *r, bool json)
                 fprintf(f, "%4s %7d %6u %5u %6s %10s %10s %5d  %-15s %.60s\n", rank, (int)p->pid,
                         (unsigned)p->uid, c->badness.score, kernel,
                         format_kib(c->badness.rss_pages * r->page_kib, rss, sizeof(rss)),
-                        format_kib(c->badness.swap_pages * r->page_kib, swap, sizeof(swap)),
-                        p->oom_score_adj, p->comm,
+                        format_kib(c->badness.swap_pages * r->page_kib, swap, sizeof(swap)), p->oom_score_adj,
+                        p->comm,
                         c->exclusion == POLICY_CANDIDATE ? visible_cmdline(p->cmdline, p->uid, r->viewer_uid)
                                                          : policy_exclusion_to_string(c));
         }
@@ -392,8 +389,9 @@ int report_why(FILE *f, const struct report_rank *r, pid_t pid, bool json)
         const char *cmd = visible_cmdline(p->cmdline, p->uid, r->viewer_uid);
         if (cmd[0])
                 fprintf(f, "  command:    %s%s\n", cmd, p->cmdline_truncated ? " ..." : "");
-        fprintf(f, "  memory:     anon %" PRIu64 " KiB + file %" PRIu64 " KiB + shmem %" PRIu64
-                   " KiB = %" PRIu64 " pages\n",
+        fprintf(f,
+                "  memory:     anon %" PRIu64 " KiB + file %" PRIu64 " KiB + shmem %" PRIu64 " KiB = %" PRIu64
+                " pages\n",
                 p->rss_anon_kib, p->rss_file_kib, p->rss_shmem_kib, b->rss_pages);
         fprintf(f, "  swap:       %" PRIu64 " pages\n", b->swap_pages);
         fprintf(f, "  pagetables: %" PRIu64 " pages\n", b->pgtables_pages);
@@ -458,8 +456,8 @@ static void activity_json(FILE *f, const struct report_activities *r, const stru
         fprintf(f,
                 "],\"memory_kib\":%" PRIu64 ",\"charged_kib\":%" PRId64 ",\"score\":%u,\"points\":%" PRId64
                 ",\"weight\":%" PRId64 ",\"idle_usec\":%" PRIu64 ",\"last_use\":\"%s\",\"focused\":%s",
-                activity_memory_kib(a), a->charged_kib, a->badness.score, a->badness.points, a->weight, a->idle_usec,
-                a->reported ? "focus" : "cpu", a->focused ? "true" : "false");
+                activity_memory_kib(a), a->charged_kib, a->badness.score, a->badness.points, a->weight,
+                a->idle_usec, a->reported ? "focus" : "cpu", a->focused ? "true" : "false");
         fputs(",\"protected\":", f);
         if (activity_verdict(a))
                 json_string(f, activity_verdict(a));
@@ -493,8 +491,8 @@ void report_activities(FILE *f, const struct report_activities *r, bool all, boo
         }
         fprintf(f, "domain %s: allowable %s, badness %s; activities in kill order\n", r->domain,
                 format_kib(r->allowable_kib, allow, sizeof(allow)), badness_mode_to_string(r->mode));
-        fprintf(f, "%4s %-24s %-10s %5s %5s %10s %5s  %s\n", "RANK", "ACTIVITY", "TIER", "IDLE", "PROCS", "MEMORY",
-                "SCORE", "ID");
+        fprintf(f, "%4s %-24s %-10s %5s %5s %10s %5s  %s\n", "RANK", "ACTIVITY", "TIER", "IDLE", "PROCS",
+                "MEMORY", "SCORE", "ID");
         for (size_t i = 0; i < r->n; i++) {
                 const struct activity *a = &r->acts[i];
                 char rank[24];
@@ -508,8 +506,9 @@ void report_activities(FILE *f, const struct report_activities *r, bool all, boo
                 fprintf(f, "%4s %-24.24s %-10s %5s %5u %10s %5u  %s%s%s\n", rank, a->name,
                         a->protection == ACTIVITY_KILLABLE ? tier_to_string(a->tier) : "protected",
                         a->focused ? "now" : format_idle(a->idle_usec, idle, sizeof(idle)), a->n_members,
-                        format_kib(activity_memory_kib(a), mem, sizeof(mem)), a->badness.score, activity_id(a),
-                        activity_verdict(a) ? ": " : "", activity_verdict(a) ? activity_verdict(a) : "");
+                        format_kib(activity_memory_kib(a), mem, sizeof(mem)), a->badness.score,
+                        activity_id(a), activity_verdict(a) ? ": " : "",
+                        activity_verdict(a) ? activity_verdict(a) : "");
         }
 }
 
@@ -576,9 +575,11 @@ int report_why_process(FILE *f, const struct report_activities *r, pid_t pid, bo
         const char *cmd = visible_cmdline(p->cmdline, p->uid, r->viewer_uid);
         if (cmd[0])
                 fprintf(f, "  command:    %s%s\n", cmd, p->cmdline_truncated ? " ..." : "");
-        fprintf(f, "  memory:     anon %" PRIu64 " KiB + file %" PRIu64 " KiB + shmem %" PRIu64
-                   " KiB = %" PRIu64 " pages; swap %" PRIu64 " pages; page tables %" PRIu64 " pages\n",
-                p->rss_anon_kib, p->rss_file_kib, p->rss_shmem_kib, b.rss_pages, b.swap_pages, b.pgtables_pages);
+        fprintf(f,
+                "  memory:     anon %" PRIu64 " KiB + file %" PRIu64 " KiB + shmem %" PRIu64 " KiB = %" PRIu64
+                " pages; swap %" PRIu64 " pages; page tables %" PRIu64 " pages\n",
+                p->rss_anon_kib, p->rss_file_kib, p->rss_shmem_kib, b.rss_pages, b.swap_pages,
+                b.pgtables_pages);
         fprintf(f, "  kernel:     %s\n", buf);
         fprintf(f, "  score:      %u", b.score);
         if (p->kernel_oom_score >= 0)
@@ -603,8 +604,9 @@ int report_why_process(FILE *f, const struct report_activities *r, pid_t pid, bo
                 format_kib(activity_memory_kib(a), a1, sizeof(a1)));
         fprintf(f, "  tier:       %s\n", act);
         if (a->protection != ACTIVITY_KILLABLE)
-                fprintf(f, "  verdict:    never killed: %s%s%s\n", activity_protection_to_string(a->protection),
-                        a->protect_rule ? " by rule " : "", a->protect_rule ? a->protect_rule : "");
+                fprintf(f, "  verdict:    never killed: %s%s%s\n",
+                        activity_protection_to_string(a->protection), a->protect_rule ? " by rule " : "",
+                        a->protect_rule ? a->protect_rule : "");
         else
                 fprintf(f, "  verdict:    %s (rank %zu of %zu activities)\n",
                         rank == 1 ? "first victim" : "candidate", rank, killable);

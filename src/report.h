@@ -24,18 +24,18 @@
 
 struct report_domain {
         const char *name;
-        const char *kind;               /* "system", "cgroup-v2", "cgroup-v1" */
-        const char *cgroup_path;        /* "" for the system */
+        const char *kind;        /* "system", "cgroup-v2", "cgroup-v1" */
+        const char *cgroup_path; /* "" for the system */
         uint64_t allowable_kib;
         uint64_t available_kib;
         enum triage_level level;
         struct level_thresholds thresholds;
         bool has_psi;
         struct psi_stats psi;
-        const char *watch;              /* how it is watched, for people */
-        uint64_t poll_usec;             /* current meminfo/usage poll period */
+        const char *watch;  /* how it is watched, for people */
+        uint64_t poll_usec; /* current meminfo/usage poll period */
         uint64_t kills;
-        pid_t dying_pid;                /* victim being waited for, 0 if none */
+        pid_t dying_pid; /* victim being waited for, 0 if none */
 };
 
 struct report_client {
@@ -43,10 +43,10 @@ struct report_client {
         const char *name;
         pid_t pid;
         uid_t uid;
-        const char *transport;          /* "socket" or "D-Bus" */
+        const char *transport; /* "socket" or "D-Bus" */
         bool saved;
         const char *state_ref;
-        const char *pending;            /* "none", "save", "close" */
+        const char *pending; /* "none", "save", "close" */
 };
 
 struct report_status {
@@ -56,15 +56,15 @@ struct report_status {
         bool dry_run;
         enum badness_mode mode;
         bool mlocked;
-        int oom_score_adj;              /* triaged's own */
+        int oom_score_adj; /* triaged's own */
         size_t process_capacity;
         const struct report_domain *domains;
         size_t n_domains;
         const struct history *history;
         const struct report_client *clients;
         size_t n_clients;
-        bool bus;                       /* connected to the system bus */
-        const char *app_socket;         /* "" when not listening */
+        bool bus;               /* connected to the system bus */
+        const char *app_socket; /* "" when not listening */
 };
 
 struct report_rank {
@@ -74,7 +74,7 @@ struct report_rank {
         enum badness_mode mode;
         const struct candidate *candidates;
         size_t n;
-        size_t dropped;                 /* processes the scan could not hold */
+        size_t dropped; /* processes the scan could not hold */
         /* Command lines of processes owned by others are hidden from
          * non-root viewers (the daemon reads /proc as root). */
         uid_t viewer_uid;
@@ -99,7 +99,7 @@ struct report_activities {
         size_t n;
         const uint32_t *members;
         const struct proc_table *procs;
-        const int64_t *charged;         /* per process of procs, or NULL */
+        const int64_t *charged;             /* per process of procs, or NULL */
         const struct charge_table *charges; /* for the sources, or NULL */
         uid_t viewer_uid;
 };

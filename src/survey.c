@@ -93,7 +93,8 @@ static void fill_charges(struct manager *m)
 {
         for (size_t i = 0; i < m->procs.n; i++) {
                 const struct proc_entry *p = &m->procs.entries[i];
-                uint64_t own = p->rss_anon_kib + p->rss_file_kib + p->rss_shmem_kib + p->swap_kib + p->pte_kib;
+                uint64_t own = p->rss_anon_kib + p->rss_file_kib + p->rss_shmem_kib + p->swap_kib +
+                               p->pte_kib;
                 m->charged[i] = charges_net_kib(&m->charges, p->pid, own);
         }
 }
@@ -213,7 +214,8 @@ static void publish_adj(struct manager *m, size_t n)
                           " refused",
                           written, refused);
         if (refused && m->adj_refused == refused)
-                log_warning("the kernel refused %" PRIu64 " oom_score_adj values (%s): lowering a value needs "
+                log_warning("the kernel refused %" PRIu64
+                            " oom_score_adj values (%s): lowering a value needs "
                             "CAP_SYS_RESOURCE; the kernel's order agrees with triage's only where values "
                             "were raised (see triagectl status)",
                             refused, strerror(m->adj_refused_errno));

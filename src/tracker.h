@@ -19,20 +19,20 @@
 #include "proc.h"
 
 struct tracked {
-        pid_t pid;                      /* 0: free slot */
+        pid_t pid; /* 0: free slot */
         uint64_t start_time_ticks;
         uint64_t seen_generation;
-        int own_adj;                    /* before triage wrote to it */
-        bool adj_written;               /* triage has changed its oom_score_adj */
-        int written_adj;                /* the value triage wrote */
-        uint64_t cpu_ticks;             /* at the last scan */
-        uint64_t last_active_usec;      /* CLOCK_BOOTTIME; starts at the process's start */
-        int64_t charged_kib;            /* X pixmaps, GPU, reports; < 0 for a server */
+        int own_adj;               /* before triage wrote to it */
+        bool adj_written;          /* triage has changed its oom_score_adj */
+        int written_adj;           /* the value triage wrote */
+        uint64_t cpu_ticks;        /* at the last scan */
+        uint64_t last_active_usec; /* CLOCK_BOOTTIME; starts at the process's start */
+        int64_t charged_kib;       /* X pixmaps, GPU, reports; < 0 for a server */
 };
 
 struct tracker {
         struct tracked *slots;
-        size_t capacity;                /* a power of two, twice the process table */
+        size_t capacity; /* a power of two, twice the process table */
         uint64_t generation;
 };
 

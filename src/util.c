@@ -112,8 +112,8 @@ int parse_size_bytes(const char *s, uint64_t *ret_bytes)
                 const char *suffix;
                 unsigned shift;
         } table[] = {
-                { "", 0 },    { "B", 0 },    { "K", 10 },   { "KB", 10 },  { "KiB", 10 },
-                { "M", 20 },  { "MB", 20 },  { "MiB", 20 }, { "G", 30 },   { "GB", 30 },
+                { "", 0 },     { "B", 0 },   { "K", 10 },   { "KB", 10 },  { "KiB", 10 },
+                { "M", 20 },   { "MB", 20 }, { "MiB", 20 }, { "G", 30 },   { "GB", 30 },
                 { "GiB", 30 }, { "T", 40 },  { "TB", 40 },  { "TiB", 40 },
         };
         char *end;
@@ -143,9 +143,9 @@ int parse_duration_usec(const char *s, uint64_t *ret_usec)
                 const char *suffix;
                 uint64_t usec;
         } table[] = {
-                { "", USEC_PER_SEC },  { "s", USEC_PER_SEC },         { "sec", USEC_PER_SEC },
-                { "ms", USEC_PER_MSEC }, { "msec", USEC_PER_MSEC }, { "us", 1 },
-                { "usec", 1 },         { "min", 60 * USEC_PER_SEC }, { "m", 60 * USEC_PER_SEC },
+                { "", USEC_PER_SEC },    { "s", USEC_PER_SEC },        { "sec", USEC_PER_SEC },
+                { "ms", USEC_PER_MSEC }, { "msec", USEC_PER_MSEC },    { "us", 1 },
+                { "usec", 1 },           { "min", 60 * USEC_PER_SEC }, { "m", 60 * USEC_PER_SEC },
         };
         char *end;
 

@@ -16,9 +16,9 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
-#define USEC_PER_SEC  UINT64_C(1000000)
+#define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
-#define MSEC_PER_SEC  UINT64_C(1000)
+#define MSEC_PER_SEC UINT64_C(1000)
 
 /*
  * Reads the file at dirfd/path into buf (at most size - 1 bytes) and

@@ -214,7 +214,10 @@ out:
 
 int main(int argc, char *argv[])
 {
-        enum { ARG_BADNESS = 0x100, ARG_PROC_ROOT };
+        enum {
+                ARG_BADNESS = 0x100,
+                ARG_PROC_ROOT
+        };
         static const struct option longopts[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "all", no_argument, NULL, 'a' },
@@ -325,7 +328,8 @@ int main(int argc, char *argv[])
         r = ask_daemon(&o, cmd, pid, &status);
         if (r == -ENOENT || r == -ECONNREFUSED) {
                 if (rankish) {
-                        fprintf(stderr, "triagectl: triaged is not running (no daemon at %s); computed locally\n",
+                        fprintf(stderr,
+                                "triagectl: triaged is not running (no daemon at %s); computed locally\n",
                                 o.socket_path);
                         return local_rank(&o, cmd, pid);
                 }
@@ -339,9 +343,11 @@ int main(int argc, char *argv[])
         if (status == 0)
                 return EXIT_SUCCESS;
         if (status == -ENOENT)
-                fprintf(stderr, "triagectl: no domain '%s' (see 'triagectl status')\n", o.domain ? o.domain : "");
+                fprintf(stderr, "triagectl: no domain '%s' (see 'triagectl status')\n",
+                        o.domain ? o.domain : "");
         else if (status == -EPERM)
-                fprintf(stderr, "triagectl: only root or the owner of pid %d may report its focus\n", (int)pid);
+                fprintf(stderr, "triagectl: only root or the owner of pid %d may report its focus\n",
+                        (int)pid);
         else if (status == -ESRCH)
                 fprintf(stderr, "triagectl: no process %d in domain %s\n", (int)pid,
                         o.domain && o.domain[0] ? o.domain : "system");

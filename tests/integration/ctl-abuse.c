@@ -72,8 +72,8 @@ static int good_request(void)
         if (fd < 0)
                 return -1;
         ctl_request_init(&req, CTL_STATUS, 0, 0, NULL);
-        if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) || ctl_reply_recv(fd, &status, &rfd) < 0 ||
-            status != 0) {
+        if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
+            ctl_reply_recv(fd, &status, &rfd) < 0 || status != 0) {
                 close(fd);
                 return -1;
         }

@@ -184,8 +184,7 @@ static void test_parse_memory_events(void **state)
         assert_int_equal(cgroup_parse_memory_events("max x\n", &m), -EINVAL);
         assert_int_equal(m.events_max, 7);
         assert_int_equal(cgroup_parse_memory_events("max \n", &m), -EINVAL);
-        assert_int_equal(cgroup_parse_memory_events("oom 123456789012345678901234567890\n", &m),
-                         -EINVAL);
+        assert_int_equal(cgroup_parse_memory_events("oom 123456789012345678901234567890\n", &m), -EINVAL);
 }
 
 static void test_parse_oom_control(void **state)
@@ -193,8 +192,7 @@ static void test_parse_oom_control(void **state)
         struct cgroup_memory m = { .usage_bytes = 5, .events_oom = 99 };
 
         (void)state;
-        assert_int_equal(cgroup_parse_oom_control("oom_kill_disable 1\nunder_oom 1\noom_kill 12\n", &m),
-                         0);
+        assert_int_equal(cgroup_parse_oom_control("oom_kill_disable 1\nunder_oom 1\noom_kill 12\n", &m), 0);
         assert_int_equal(m.events_oom_kill, 12);
         assert_int_equal(m.events_oom, 0);
         assert_int_equal(m.usage_bytes, 5);
@@ -245,8 +243,7 @@ static void test_read_v2(void **state)
         assert_int_equal(m.events_max, 0);
 
         /* memory.swap.max = 0: no swap allowed. */
-        assert_int_equal(read_at(V2 "/user.slice/user-1000.slice/app.slice/firefox.scope", CGROUP_V2, &m),
-                         0);
+        assert_int_equal(read_at(V2 "/user.slice/user-1000.slice/app.slice/firefox.scope", CGROUP_V2, &m), 0);
         assert_int_equal(m.limit_bytes, 2147483648);
         assert_int_equal(m.swap_limit_bytes, 0);
 
@@ -262,11 +259,11 @@ static void test_parse_memory_stat(void **state)
 
         (void)state;
         /* v1 takes the hierarchical total_ key, not the cgroup's own. */
-        assert_int_equal(cgroup_parse_memory_stat("inactive_file 100\ntotal_inactive_file 300\n", CGROUP_V1, &m),
-                         0);
+        assert_int_equal(
+                cgroup_parse_memory_stat("inactive_file 100\ntotal_inactive_file 300\n", CGROUP_V1, &m), 0);
         assert_int_equal(m.inactive_file_bytes, 300);
-        assert_int_equal(cgroup_parse_memory_stat("inactive_file 100\ntotal_inactive_file 300\n", CGROUP_V2, &m),
-                         0);
+        assert_int_equal(
+                cgroup_parse_memory_stat("inactive_file 100\ntotal_inactive_file 300\n", CGROUP_V2, &m), 0);
         assert_int_equal(m.inactive_file_bytes, 100);
         /* Absent key: 0, not the old value. */
         assert_int_equal(cgroup_parse_memory_stat("anon 5\n", CGROUP_V2, &m), 0);
@@ -321,8 +318,7 @@ static void test_read_v1(void **state)
         assert_int_equal(m.events_oom_kill, 0);
 
         /* Hybrid host without swap accounting: no memsw files at all. */
-        assert_int_equal(read_at(HY "/process_api/d5999deec59bb3000605610a8e772b30/job", CGROUP_V1, &m),
-                         0);
+        assert_int_equal(read_at(HY "/process_api/d5999deec59bb3000605610a8e772b30/job", CGROUP_V1, &m), 0);
         assert_int_equal(m.limit_bytes, 67108864);
         assert_true(m.swap_limit_bytes == CGROUP_LIMIT_MAX);
         assert_int_equal(m.usage_bytes, 1048576);
@@ -339,7 +335,7 @@ struct found {
         unsigned n;
         char path[MAX_FOUND][CGROUP_PATH_MAX];
         struct cgroup_memory mem[MAX_FOUND];
-        int stop_with;          /* returned by the callback when non-zero */
+        int stop_with; /* returned by the callback when non-zero */
 };
 
 static int collect(const char *path, const struct cgroup_memory *mem, void *userdata)
@@ -596,7 +592,7 @@ static int on_limited(const char *path, const struct cgroup_memory *mem, void *u
         const char *want = userdata;
 
         if (strcmp(path + 1, want) == 0 && mem->limit_bytes == (UINT64_C(64) << 20))
-                return -EEXIST;         /* found: stop */
+                return -EEXIST; /* found: stop */
         return 0;
 }
 
@@ -706,8 +702,8 @@ int main(void)
                 cmocka_unit_test(test_find_stops),
                 cmocka_unit_test(test_path_contains),
                 cmocka_unit_test(test_v1_events_errors),
-                cmocka_unit_test_prestate_setup_teardown(test_v1_events_real, real_v1_setup,
-                                                        real_v1_teardown, &rv),
+                cmocka_unit_test_prestate_setup_teardown(test_v1_events_real, real_v1_setup, real_v1_teardown,
+                                                         &rv),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,8 @@ static void test_add_find_remove(void **state)
         struct clients *cs = new_clients();
         int err = 0;
 
-        struct client *a = clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 100, 1000, 5, "notes", &err);
+        struct client *a = clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 100, 1000, 5, "notes",
+                                       &err);
         assert_non_null(a);
         assert_int_equal(a->id, 1);
         assert_ptr_equal(clients_find_pid(cs, 100), a);
@@ -60,7 +61,8 @@ static void test_bad_names(void **state)
         struct client *c = clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 2, 0, 0, longname, &err);
         assert_non_null(c);
         assert_int_equal(strlen(c->name), CLIENT_NAME_MAX - 1);
-        assert_non_null(clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 3, 0, 0, "Notizen \xc3\xa9", &err));
+        assert_non_null(
+                clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 3, 0, 0, "Notizen \xc3\xa9", &err));
         free(cs);
 }
 
@@ -70,7 +72,8 @@ static void test_per_uid_limit(void **state)
         int err = 0;
 
         for (int i = 0; i < CLIENTS_PER_UID_MAX; i++)
-                assert_non_null(clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 1000 + i, 1000, 0, "a", &err));
+                assert_non_null(clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 1000 + i, 1000, 0,
+                                            "a", &err));
         assert_null(clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 5000, 1000, 0, "a", &err));
         assert_int_equal(err, -EUSERS);
         /* Another user is not affected. */
@@ -85,7 +88,8 @@ static void test_table_full(void **state)
         int err = 0;
 
         for (int i = 0; i < CLIENTS_MAX; i++)
-                assert_non_null(clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 1000 + i, (uid_t)i, 0, "a", &err));
+                assert_non_null(clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 1000 + i, (uid_t)i, 0,
+                                            "a", &err));
         assert_null(clients_add(cs, CLIENT_TRANSPORT_SOCKET, &no_ops, NULL, 9999, 9999, 0, "a", &err));
         assert_int_equal(err, -ENOSPC);
         free(cs);
@@ -137,12 +141,9 @@ static void test_serial_never_zero(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_add_find_remove),
-                cmocka_unit_test(test_bad_names),
-                cmocka_unit_test(test_per_uid_limit),
-                cmocka_unit_test(test_table_full),
-                cmocka_unit_test(test_answers_match_requests),
-                cmocka_unit_test(test_serial_never_zero),
+                cmocka_unit_test(test_add_find_remove),        cmocka_unit_test(test_bad_names),
+                cmocka_unit_test(test_per_uid_limit),          cmocka_unit_test(test_table_full),
+                cmocka_unit_test(test_answers_match_requests), cmocka_unit_test(test_serial_never_zero),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

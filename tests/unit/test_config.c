@@ -112,8 +112,7 @@ static void assert_load_error(const char *text, const char *expected)
         if (r != -EINVAL)
                 fail_msg("loading \"%s\" returned %d, expected -EINVAL", text, r);
         if (strcmp(err, expected) != 0)
-                fail_msg("loading \"%s\":\n  got      \"%s\"\n  expected \"%s\"", text, err,
-                         expected);
+                fail_msg("loading \"%s\":\n  got      \"%s\"\n  expected \"%s\"", text, err, expected);
 }
 
 /* For messages that quote a long value: the start must match. */
@@ -177,39 +176,38 @@ static void test_empty(void **state)
         assert_config_equal(&c, &d);
 }
 
-static const char full_text[] =
-        "[daemon]\n"
-        "dry_run = yes\n"
-        "badness = 2010\n"
-        "max_processes = 4096\n"
-        "control_socket = /run/test/ctl.sock\n"
-        "mlock = no\n"
-        "[levels]\n"
-        "low = 25%\n"
-        "medium = 1G\n"
-        "critical = 12.5%\n"
-        "emergency = 256M\n"
-        "hysteresis = 64M\n"
-        "psi_low = 10\n"
-        "psi_medium = 20.5%\n"
-        "psi_critical = off\n"
-        "psi_emergency = 80\n"
-        "[kill]\n"
-        "wait_timeout = 750ms\n"
-        "[monitor]\n"
-        "psi_stall = 150ms\n"
-        "psi_window = 2s\n"
-        "poll_min = 50ms\n"
-        "poll_max = 2min\n"
-        "fill_rate = 512M/s\n"
-        "[domains]\n"
-        "auto_cgroups = no\n"
-        "[domain web]\n"
-        "cgroup = /system.slice/web.service\n"
-        "critical = 20%\n"
-        "psi_emergency = off\n"
-        "[domain db]\n"
-        "cgroup = /system.slice/db.service\n";
+static const char full_text[] = "[daemon]\n"
+                                "dry_run = yes\n"
+                                "badness = 2010\n"
+                                "max_processes = 4096\n"
+                                "control_socket = /run/test/ctl.sock\n"
+                                "mlock = no\n"
+                                "[levels]\n"
+                                "low = 25%\n"
+                                "medium = 1G\n"
+                                "critical = 12.5%\n"
+                                "emergency = 256M\n"
+                                "hysteresis = 64M\n"
+                                "psi_low = 10\n"
+                                "psi_medium = 20.5%\n"
+                                "psi_critical = off\n"
+                                "psi_emergency = 80\n"
+                                "[kill]\n"
+                                "wait_timeout = 750ms\n"
+                                "[monitor]\n"
+                                "psi_stall = 150ms\n"
+                                "psi_window = 2s\n"
+                                "poll_min = 50ms\n"
+                                "poll_max = 2min\n"
+                                "fill_rate = 512M/s\n"
+                                "[domains]\n"
+                                "auto_cgroups = no\n"
+                                "[domain web]\n"
+                                "cgroup = /system.slice/web.service\n"
+                                "critical = 20%\n"
+                                "psi_emergency = off\n"
+                                "[domain db]\n"
+                                "cgroup = /system.slice/db.service\n";
 
 static void check_full(const struct config *c)
 {
@@ -386,8 +384,7 @@ static void test_invalid_values(void **state)
                   "t.conf:2: invalid value for 'max_processes': '-1' (expected auto or a number from 1 to 4194304)" },
                 { "[daemon]\ncontrol_socket = run/ctl.sock\n",
                   "t.conf:2: invalid value for 'control_socket': 'run/ctl.sock' (expected an absolute path of at most 107 characters)" },
-                { "[daemon]\nmlock = 2\n",
-                  "t.conf:2: invalid value for 'mlock': '2' (expected yes or no)" },
+                { "[daemon]\nmlock = 2\n", "t.conf:2: invalid value for 'mlock': '2' (expected yes or no)" },
                 { "[levels]\ncritical = 110%\n",
                   "t.conf:2: invalid value for 'critical': '110%' (expected a percentage 0..100% or a size like 512M)" },
                 { "[levels]\nlow = -5%\n",
@@ -449,9 +446,10 @@ static void test_invalid_values(void **state)
         /* 108 characters: one too many for sun_path */
         char text[256], expected[512];
         snprintf(text, sizeof(text), "[daemon]\ncontrol_socket = /%0107d\n", 0);
-        snprintf(expected, sizeof(expected),
-                 "t.conf:2: invalid value for 'control_socket': '/%0107d' (expected an absolute path of at most 107 characters)",
-                 0);
+        snprintf(
+                expected, sizeof(expected),
+                "t.conf:2: invalid value for 'control_socket': '/%0107d' (expected an absolute path of at most 107 characters)",
+                0);
         assert_load_error(text, expected);
 }
 
@@ -466,7 +464,8 @@ static void test_structure_errors(void **state)
                 { "[Levels]\n", "t.conf:1: unknown section [Levels]" },
                 { "\n[levels]\nlwo = 5%\n", "t.conf:3: unknown key 'lwo' in section [levels]" },
                 { "[daemon]\nlow = 5%\n", "t.conf:2: unknown key 'low' in section [daemon]" },
-                { "[domain x]\ncgroup = /x\nmlock = no\n", "t.conf:3: unknown key 'mlock' in section [domain x]" },
+                { "[domain x]\ncgroup = /x\nmlock = no\n",
+                  "t.conf:3: unknown key 'mlock' in section [domain x]" },
                 { "[levels]\ncgroup = /x\n", "t.conf:2: unknown key 'cgroup' in section [levels]" },
                 { "[levels]\n= 5%\n", "t.conf:2: unknown key '' in section [levels]" },
                 { "low = 5%\n[levels]\n", "t.conf:1: key outside of any section: 'low'" },
@@ -525,7 +524,8 @@ static void test_too_many_domains(void **state)
         size_t len = 0;
 
         for (int i = 0; i < CONFIG_DOMAINS_MAX; i++)
-                len += (size_t)snprintf(text + len, sizeof(text) - len, "[domain d%d]\ncgroup = /d%d\n", i, i);
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "[domain d%d]\ncgroup = /d%d\n", i,
+                                        i);
         load_ok(text, &c);
         assert_int_equal(c.n_domains, CONFIG_DOMAINS_MAX);
         assert_string_equal(c.domains[31].name, "d31");
@@ -613,7 +613,8 @@ static void test_broken_leaves_ret(void **state)
         memset(&c, 0x5a, sizeof(c));
         memcpy(&saved, &c, sizeof(c));
         /* the error is at the very end, after every key was parsed */
-        assert_int_equal(config_load_string("t.conf", "[daemon]\ndry_run = yes\nmlock = no\n"
+        assert_int_equal(config_load_string("t.conf",
+                                            "[daemon]\ndry_run = yes\nmlock = no\n"
                                             "[levels]\nlow = 1G\n[domain x]\n",
                                             &c, err, sizeof(err)),
                          -EINVAL);
@@ -648,8 +649,7 @@ static void test_missing_file(void **state)
 
         memset(&c, 0x5a, sizeof(c));
         config_defaults(&d);
-        assert_int_equal(config_load(FIXTURES "/config/does-not-exist.conf", &c, err, sizeof(err)),
-                         -ENOENT);
+        assert_int_equal(config_load(FIXTURES "/config/does-not-exist.conf", &c, err, sizeof(err)), -ENOENT);
         assert_config_equal(&c, &d);
 }
 
@@ -869,9 +869,8 @@ static void test_dump_max(void **state)
 
         memset(path, 'p', sizeof(path));
         path[0] = '/';
-        path[189] = '\0';     /* "cgroup = " + 189 = 198 characters */
-        len += (size_t)snprintf(text + len, sizeof(text) - len,
-                                "[daemon]\ncontrol_socket = /%0106d\n", 0);
+        path[189] = '\0'; /* "cgroup = " + 189 = 198 characters */
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "[daemon]\ncontrol_socket = /%0106d\n", 0);
         for (int i = 0; i < CONFIG_DOMAINS_MAX; i++)
                 len += (size_t)snprintf(text + len, sizeof(text) - len,
                                         "[domain %063d]\ncgroup = %s\n"
@@ -889,28 +888,27 @@ static void test_dump_max(void **state)
         assert_config_equal(&a, &b);
 }
 
-static const char rules_text[] =
-        "[rule browsers]\n"
-        "name = firefox|chromium\n"
-        "exe = /usr/lib/*\n"
-        "cmdline = ^/usr/lib/firefox/firefox( |$)\n"
-        "user = root\n"
-        "cgroup = /user.slice/*|*/app-*.scope\n"
-        "protect = no\n"
-        "avoid = yes\n"
-        "tier = background\n"
-        "adj = -250\n"
-        "grace = 90s\n"
-        "kill = process\n"
-        "enabled = no\n"
-        "[rule p]\n"
-        "name = x\n"
-        "prefer = yes\n"
-        "[rule q]\n"
-        "user = 1000\n"
-        "prefer = no\n"
-        "[rule sshd]\n"
-        "enabled = no\n";
+static const char rules_text[] = "[rule browsers]\n"
+                                 "name = firefox|chromium\n"
+                                 "exe = /usr/lib/*\n"
+                                 "cmdline = ^/usr/lib/firefox/firefox( |$)\n"
+                                 "user = root\n"
+                                 "cgroup = /user.slice/*|*/app-*.scope\n"
+                                 "protect = no\n"
+                                 "avoid = yes\n"
+                                 "tier = background\n"
+                                 "adj = -250\n"
+                                 "grace = 90s\n"
+                                 "kill = process\n"
+                                 "enabled = no\n"
+                                 "[rule p]\n"
+                                 "name = x\n"
+                                 "prefer = yes\n"
+                                 "[rule q]\n"
+                                 "user = 1000\n"
+                                 "prefer = no\n"
+                                 "[rule sshd]\n"
+                                 "enabled = no\n";
 
 static void test_rules(void **state)
 {
@@ -939,12 +937,10 @@ static void test_rules(void **state)
         assert_true(r->match.has_uid);
         assert_int_equal(r->match.uid, 0);
         assert_string_equal(r->match.cgroup, "/user.slice/*|*/app-*.scope");
-        assert_int_equal(r->actions.set, RULE_ACTION_BIT(RULE_ACTION_PROTECT) |
-                                                 RULE_ACTION_BIT(RULE_ACTION_AVOID) |
-                                                 RULE_ACTION_BIT(RULE_ACTION_TIER) |
-                                                 RULE_ACTION_BIT(RULE_ACTION_ADJ) |
-                                                 RULE_ACTION_BIT(RULE_ACTION_GRACE) |
-                                                 RULE_ACTION_BIT(RULE_ACTION_KILL));
+        assert_int_equal(r->actions.set,
+                         RULE_ACTION_BIT(RULE_ACTION_PROTECT) | RULE_ACTION_BIT(RULE_ACTION_AVOID) |
+                                 RULE_ACTION_BIT(RULE_ACTION_TIER) | RULE_ACTION_BIT(RULE_ACTION_ADJ) |
+                                 RULE_ACTION_BIT(RULE_ACTION_GRACE) | RULE_ACTION_BIT(RULE_ACTION_KILL));
         assert_false(r->actions.protect);
         assert_true(r->actions.avoid);
         assert_int_equal(r->actions.tier, TIER_BACKGROUND);
@@ -969,7 +965,8 @@ static void test_rules(void **state)
         assert_int_equal(c.n_rules, 7);
         /* edge values */
         load_ok("[rule e]\nname = *\nadj = -1000\ngrace = 0\n"
-                "[rule f]\ncgroup = *\nadj = 1000\ngrace = 10min\n", &c);
+                "[rule f]\ncgroup = *\nadj = 1000\ngrace = 10min\n",
+                &c);
         assert_int_equal(c.rules[6].actions.adj, -1000);
         assert_int_equal(c.rules[6].actions.grace_usec, 0);
         assert_int_equal(c.rules[7].actions.adj, 1000);
@@ -1054,17 +1051,20 @@ static void test_rule_errors(void **state)
         char text[256], expected[512];
         snprintf(text, sizeof(text), "[rule x]\nname=%0192d\n", 0);
         snprintf(expected, sizeof(expected),
-                 "t.conf:2: invalid value for 'name': '%0192d' (expected process-name globs separated by |)", 0);
+                 "t.conf:2: invalid value for 'name': '%0192d' (expected process-name globs separated by |)",
+                 0);
         assert_load_error(text, expected);
         snprintf(text, sizeof(text), "[rule x]\ncmdline=%0190d\n", 0);
-        snprintf(expected, sizeof(expected),
-                 "t.conf:2: invalid value for 'cmdline': '%0190d' (expected an extended regular expression: too long)",
-                 0);
+        snprintf(
+                expected, sizeof(expected),
+                "t.conf:2: invalid value for 'cmdline': '%0190d' (expected an extended regular expression: too long)",
+                0);
         assert_load_error(text, expected);
         snprintf(text, sizeof(text), "[rule x]\ncgroup=/%0190d\n", 0);
-        snprintf(expected, sizeof(expected),
-                 "t.conf:2: invalid value for 'cgroup': '/%0190d' (expected cgroup-path globs starting with / or * separated by |)",
-                 0);
+        snprintf(
+                expected, sizeof(expected),
+                "t.conf:2: invalid value for 'cgroup': '/%0190d' (expected cgroup-path globs starting with / or * separated by |)",
+                0);
         assert_load_error(text, expected);
 }
 
@@ -1117,11 +1117,11 @@ static void test_dump_max_rules(void **state)
 
         config_defaults(&defaults);
         memset(name, 'n', sizeof(name));
-        name[191] = '\0';                       /* "name = " + 191 = 198 */
+        name[191] = '\0'; /* "name = " + 191 = 198 */
         memset(exe, 'e', sizeof(exe));
         exe[191] = '\0';
         memset(re, 'r', sizeof(re));
-        re[189] = '\0';                         /* "cmdline = " + 189 = 199 */
+        re[189] = '\0'; /* "cmdline = " + 189 = 199 */
         memset(cg, 'c', sizeof(cg));
         cg[0] = '/';
         cg[190] = '\0';

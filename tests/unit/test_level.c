@@ -137,16 +137,15 @@ static void make_thresholds(struct level_thresholds *t)
         t->psi_full_avg10[TRIAGE_LEVEL_CRITICAL] = 40;
 }
 
-static enum triage_level eval_mem(const struct level_thresholds *t, enum triage_level cur,
-                                  uint64_t avail)
+static enum triage_level eval_mem(const struct level_thresholds *t, enum triage_level cur, uint64_t avail)
 {
         struct level_sample s = { .available_kib = avail, .has_psi = false };
 
         return level_evaluate(t, cur, &s);
 }
 
-static enum triage_level eval_psi(const struct level_thresholds *t, enum triage_level cur,
-                                  uint64_t avail, double psi)
+static enum triage_level eval_psi(const struct level_thresholds *t, enum triage_level cur, uint64_t avail,
+                                  double psi)
 {
         struct level_sample s = { .available_kib = avail, .has_psi = true, .psi_full_avg10 = psi };
 
@@ -341,7 +340,7 @@ static void test_threshold_parse_bad(void **state)
                 { "5X", -EINVAL },
                 { "abc", -EINVAL },
                 { "99999999999999999999G", -ERANGE },
-                { "17179869184G", -ERANGE },  /* 2^34 GiB = 2^64 bytes */
+                { "17179869184G", -ERANGE }, /* 2^34 GiB = 2^64 bytes */
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

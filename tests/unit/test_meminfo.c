@@ -209,8 +209,7 @@ static void test_parse_rejects(void **state)
         assert_int_equal(meminfo_parse("MemTotal: -5 kB\nMemAvailable: 1 kB\n", &m), -EINVAL);
         assert_int_equal(meminfo_parse("MemTotal: 18446744073709551616 kB\nMemAvailable: 1 kB\n", &m),
                          -EINVAL);
-        assert_int_equal(meminfo_parse("MemTotal: 18446744073709551615 kB\nMemAvailable: 1 kB\n", &m),
-                         0);
+        assert_int_equal(meminfo_parse("MemTotal: 18446744073709551615 kB\nMemAvailable: 1 kB\n", &m), 0);
         assert_true(m.mem_total_kib == UINT64_MAX);
 }
 
@@ -237,16 +236,11 @@ static void test_read_real(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_read_6x),
-                cmocka_unit_test(test_read_swap),
-                cmocka_unit_test(test_read_noswap),
-                cmocka_unit_test(test_read_no_memavailable),
-                cmocka_unit_test(test_read_big),
-                cmocka_unit_test(test_read_cut_line_dropped),
-                cmocka_unit_test(test_read_rewinds),
-                cmocka_unit_test(test_open_missing),
-                cmocka_unit_test(test_parse_minimal),
-                cmocka_unit_test(test_parse_rejects),
+                cmocka_unit_test(test_read_6x),       cmocka_unit_test(test_read_swap),
+                cmocka_unit_test(test_read_noswap),   cmocka_unit_test(test_read_no_memavailable),
+                cmocka_unit_test(test_read_big),      cmocka_unit_test(test_read_cut_line_dropped),
+                cmocka_unit_test(test_read_rewinds),  cmocka_unit_test(test_open_missing),
+                cmocka_unit_test(test_parse_minimal), cmocka_unit_test(test_parse_rejects),
                 cmocka_unit_test(test_read_real),
         };
 

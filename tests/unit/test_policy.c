@@ -40,14 +40,14 @@ static int setup(void **state)
 {
         size_t n = 0;
 
-        entries[n++] = proc(1, 8192, 0, "/init.scope");          /* init: never */
+        entries[n++] = proc(1, 8192, 0, "/init.scope"); /* init: never */
         entries[n++] = proc(100, 4096, 0, "/a.slice/web.service");
-        entries[n++] = proc(101, 65536, 0, "/a.slice/db.service"); /* the biggest */
+        entries[n++] = proc(101, 65536, 0, "/a.slice/db.service");    /* the biggest */
         entries[n++] = proc(102, 1024, 1000, "/a.slice/web.service"); /* small, adj 1000 */
-        entries[n++] = proc(103, 262144, -1000, "/b.slice");     /* huge, adj -1000: never */
-        entries[n++] = proc(104, 32768, -500, "/ab.slice");      /* half discounted */
-        entries[n++] = proc(SELF, 16384, 0, "/triage.service");  /* the daemon */
-        entries[n] = proc(2, 0, 0, "");                          /* kthreadd */
+        entries[n++] = proc(103, 262144, -1000, "/b.slice");          /* huge, adj -1000: never */
+        entries[n++] = proc(104, 32768, -500, "/ab.slice");           /* half discounted */
+        entries[n++] = proc(SELF, 16384, 0, "/triage.service");       /* the daemon */
+        entries[n] = proc(2, 0, 0, "");                               /* kthreadd */
         entries[n].has_mm = false;
         entries[n++].flags = PROC_PF_KTHREAD;
         entries[n] = proc(105, 8192, 0, "/a.slice/web.service"); /* zombie */
@@ -59,7 +59,10 @@ static int setup(void **state)
 }
 
 static const struct policy_domain system_domain = {
-        .allowable_kib = ALLOWABLE_KIB, .page_kib = 4, .mode = BADNESS_KERNEL, .self_pid = SELF,
+        .allowable_kib = ALLOWABLE_KIB,
+        .page_kib = 4,
+        .mode = BADNESS_KERNEL,
+        .self_pid = SELF,
 };
 
 static void test_system_order(void **state)
@@ -117,8 +120,12 @@ static void test_cgroup_domain(void **state)
         /* /a.slice with a 128 MiB limit: only its processes, scored
          * against 32768 pages. /ab.slice is not inside /a.slice. */
         struct policy_domain d = {
-                .cgroup_path = "/a.slice", .version = CGROUP_V2, .allowable_kib = 131072,
-                .page_kib = 4, .mode = BADNESS_KERNEL, .self_pid = SELF,
+                .cgroup_path = "/a.slice",
+                .version = CGROUP_V2,
+                .allowable_kib = 131072,
+                .page_kib = 4,
+                .mode = BADNESS_KERNEL,
+                .self_pid = SELF,
         };
         size_t n = policy_rank(&d, &table, false, out, 16);
 
@@ -136,7 +143,10 @@ static void test_cgroup_domain(void **state)
 static void test_v1_paths(void **state)
 {
         struct policy_domain d = {
-                .cgroup_path = "/box", .version = CGROUP_V1, .allowable_kib = 65536, .page_kib = 4,
+                .cgroup_path = "/box",
+                .version = CGROUP_V1,
+                .allowable_kib = 65536,
+                .page_kib = 4,
         };
         struct proc_entry p = proc(300, 100, 0, "/box");
 

@@ -138,8 +138,7 @@ static void test_trigger_bad_args(void **state)
         uint64_t w = 0;
 
         (void)state;
-        assert_int_equal(psi_trigger_open(AT_FDCWD, "/nonexistent/psi", PSI_SOME, 0, 2000000, &w),
-                         -EINVAL);
+        assert_int_equal(psi_trigger_open(AT_FDCWD, "/nonexistent/psi", PSI_SOME, 0, 2000000, &w), -EINVAL);
         assert_int_equal(psi_trigger_open(AT_FDCWD, "/nonexistent/psi", PSI_SOME, 2000001, 2000000, &w),
                          -EINVAL);
         assert_int_equal(psi_trigger_open(AT_FDCWD, "/nonexistent/psi", PSI_SOME, 1, UINT64_C(1) << 33, &w),
@@ -227,21 +226,16 @@ static void test_trigger_real(void **state)
 
         /* Outside the kernel's 500 ms .. 10 s: the retry does not hide it
          * when the window is a multiple of 2 s. */
-        assert_int_equal(psi_trigger_open(AT_FDCWD, path, PSI_SOME, 100000, 12000000, &window),
-                         -EINVAL);
+        assert_int_equal(psi_trigger_open(AT_FDCWD, path, PSI_SOME, 100000, 12000000, &window), -EINVAL);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_both),
-                cmocka_unit_test(test_parse_some_only),
-                cmocka_unit_test(test_parse_tolerant),
-                cmocka_unit_test(test_parse_rejects),
-                cmocka_unit_test(test_read_fixture),
-                cmocka_unit_test(test_read_real),
-                cmocka_unit_test(test_trigger_bad_args),
-                cmocka_unit_test(test_trigger_real),
+                cmocka_unit_test(test_parse_both),       cmocka_unit_test(test_parse_some_only),
+                cmocka_unit_test(test_parse_tolerant),   cmocka_unit_test(test_parse_rejects),
+                cmocka_unit_test(test_read_fixture),     cmocka_unit_test(test_read_real),
+                cmocka_unit_test(test_trigger_bad_args), cmocka_unit_test(test_trigger_real),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,27 +17,32 @@
 #include "report.h"
 
 /* Renders with fn into a string the test frees. */
-#define RENDER(call)                                                  \
-        ({                                                            \
-                char *_buf = NULL;                                    \
-                size_t _len = 0;                                      \
-                FILE *f = open_memstream(&_buf, &_len);               \
-                assert_non_null(f);                                   \
-                call;                                                 \
-                fclose(f);                                            \
-                _buf;                                                 \
+#define RENDER(call)                                                                                         \
+        ({                                                                                                   \
+                char *_buf = NULL;                                                                           \
+                size_t _len = 0;                                                                             \
+                FILE *f = open_memstream(&_buf, &_len);                                                      \
+                assert_non_null(f);                                                                          \
+                call;                                                                                        \
+                fclose(f);                                                                                   \
+                _buf;                                                                                        \
         })
 
 static void test_json_escaping(void **state)
 {
         /* Quote, backslash, newline, a control byte, valid UTF-8 (é) and
          * an invalid byte (0xff). */
-        char *s = RENDER(json_string(f, "a\"b\\c\nd\x01" "e\xc3\xa9" "f\xff"));
+        char *s = RENDER(json_string(f, "a\"b\\c\nd\x01"
+                                        "e\xc3\xa9"
+                                        "f\xff"));
 
-        assert_string_equal(s, "\"a\\\"b\\\\c\\nd\\u0001e\xc3\xa9" "f\\u00ff\"");
+        assert_string_equal(s, "\"a\\\"b\\\\c\\nd\\u0001e\xc3\xa9"
+                               "f\\u00ff\"");
         free(s);
         /* A truncated UTF-8 sequence and an overlong encoding are escaped. */
-        s = RENDER(json_string(f, "\xe2\x82" "x" "\xc0\xaf"));
+        s = RENDER(json_string(f, "\xe2\x82"
+                                  "x"
+                                  "\xc0\xaf"));
         assert_string_equal(s, "\"\\u00e2\\u0082x\\u00c0\\u00af\"");
         free(s);
 }
@@ -67,8 +72,13 @@ static void make_ranking(struct report_rank *rr)
         cands[0].exclusion = POLICY_CANDIDATE;
         cands[1].exclusion = POLICY_EXCLUDED_UNKILLABLE;
         *rr = (struct report_rank){
-                .domain = "system", .allowable_kib = 1048576, .page_kib = 4, .mode = BADNESS_KERNEL,
-                .candidates = cands, .n = 2, .viewer_uid = 0,
+                .domain = "system",
+                .allowable_kib = 1048576,
+                .page_kib = 4,
+                .mode = BADNESS_KERNEL,
+                .candidates = cands,
+                .n = 2,
+                .viewer_uid = 0,
         };
 }
 

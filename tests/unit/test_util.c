@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
-#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -132,10 +132,14 @@ static void test_read_file_truncates(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_u64),      cmocka_unit_test(test_parse_int),
-                cmocka_unit_test(test_parse_size),     cmocka_unit_test(test_parse_duration),
-                cmocka_unit_test(test_parse_bool),     cmocka_unit_test(test_strscpy),
-                cmocka_unit_test(test_strstrip),       cmocka_unit_test(test_format_kib),
+                cmocka_unit_test(test_parse_u64),
+                cmocka_unit_test(test_parse_int),
+                cmocka_unit_test(test_parse_size),
+                cmocka_unit_test(test_parse_duration),
+                cmocka_unit_test(test_parse_bool),
+                cmocka_unit_test(test_strscpy),
+                cmocka_unit_test(test_strstrip),
+                cmocka_unit_test(test_format_kib),
                 cmocka_unit_test(test_read_file_truncates),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
