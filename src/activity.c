@@ -668,7 +668,12 @@ static void apply_uses(struct ranker *r)
                                 a->last_use_usec = MAX(a->last_use_usec,
                                                        in->last_active_usec[r->members[a->first_member + m]]);
                 a->idle_usec = in->now_usec > a->last_use_usec ? in->now_usec - a->last_use_usec : 0;
-                a->age_factor_milli = activity_age_factor_milli(a->idle_usec);
+                uint64_t idle = a->idle_usec;
+                uint64_t unit = r->in->age_unit_usec;
+                if (unit && unit != 60 * USEC_PER_SEC)
+                        idle = idle > UINT64_MAX / (60 * USEC_PER_SEC) ? UINT64_MAX
+                                                                       : idle * (60 * USEC_PER_SEC) / unit;
+                a->age_factor_milli = activity_age_factor_milli(idle);
         }
 }
 

@@ -75,7 +75,8 @@
  *     weight     = points * age_factor       (points >= 0)
  *                = points / age_factor       (points < 0, so that age
  *                                             still pushes it forward)
- * idle now: factor 1; 10 min: 4.46; 1 h: 6.93; 1 day: 11.5. The log makes
+ * idle now: factor 1; 10 min: 4.46; 1 h: 6.93; 1 day: 11.5. (The
+ * minute is input.age_unit_usec, [policy] age_unit in triage.conf.) The log makes
  * age count less and less, so a big application still goes before a tiny
  * old one when the memory difference is large: 800 MiB idle 6 min
  * (factor 3.81, weight 3046) goes before 100 MiB idle 1 h (693), while
@@ -193,6 +194,10 @@ struct activity_input {
         size_t n_uses;
         uint64_t now_usec;
         uint64_t recent_usec; /* ACTIVITY_RECENT_DEFAULT_USEC */
+        /* The "minute" of the age factor (0: a minute): the factor of an
+         * activity idle for idle_usec is that of idle_usec * 1 min /
+         * age_unit_usec. Shorter units make age count more. */
+        uint64_t age_unit_usec;
 
         /* Work space, at least ACTIVITY_SCRATCH_WORDS(procs->n) words. */
         uint32_t *scratch;

@@ -50,6 +50,7 @@ enum config_section {
         SECTION_KILL,
         SECTION_MONITOR,
         SECTION_CLIENTS,
+        SECTION_POLICY,
         SECTION_DOMAINS,
         SECTION_DOMAIN, /* [domain NAME] */
         SECTION_RULE,   /* [rule NAME] */
@@ -57,9 +58,10 @@ enum config_section {
 };
 
 static const char *const section_names[_SECTION_MAX] = {
-        [SECTION_NONE] = "",           [SECTION_DAEMON] = "daemon",   [SECTION_LEVELS] = "levels",
-        [SECTION_KILL] = "kill",       [SECTION_MONITOR] = "monitor", [SECTION_CLIENTS] = "clients",
-        [SECTION_DOMAINS] = "domains", [SECTION_DOMAIN] = "domain",   [SECTION_RULE] = "rule",
+        [SECTION_NONE] = "",         [SECTION_DAEMON] = "daemon",   [SECTION_LEVELS] = "levels",
+        [SECTION_KILL] = "kill",     [SECTION_MONITOR] = "monitor", [SECTION_CLIENTS] = "clients",
+        [SECTION_POLICY] = "policy", [SECTION_DOMAINS] = "domains", [SECTION_DOMAIN] = "domain",
+        [SECTION_RULE] = "rule",
 };
 
 struct config_key {
@@ -485,6 +487,13 @@ static const struct config_key config_keys[] = {
                      10 * 60 * USEC_PER_SEC, "100ms to 10min"),
         BOOL_KEY(SECTION_CLIENTS, "bus", struct config, bus),
 
+        /* Activities used within this are in the recent tier; older ones
+         * are background, oldest first (activity.h). */
+        DURATION_KEY(SECTION_POLICY, "recent", recent_usec, 0, 24 * 60 * 60 * USEC_PER_SEC, "0 to 24h"),
+        /* Background order: memory * (1 + log2(1 + idle / age_unit)). */
+        DURATION_KEY(SECTION_POLICY, "age_unit", age_unit_usec, 100 * USEC_PER_MSEC,
+                     24 * 60 * 60 * USEC_PER_SEC, "100ms to 24h"),
+
         BOOL_KEY(SECTION_DOMAINS, "auto_cgroups", struct config, auto_cgroup_domains),
 
         /* libinih's line buffer holds 199 characters: "cgroup = " leaves
@@ -658,6 +667,8 @@ void config_defaults(struct config *c)
         c->grace_usec = 5 * USEC_PER_SEC;
         c->save_timeout_usec = 5 * USEC_PER_SEC;
         c->bus = true;
+        c->recent_usec = 5 * 60 * USEC_PER_SEC;
+        c->age_unit_usec = 60 * USEC_PER_SEC;
         c->auto_cgroup_domains = true;
         c->n_domains = 0;
         for (size_t i = 0; i < ARRAY_SIZE(builtin_rules); i++)

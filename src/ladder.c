@@ -49,6 +49,12 @@ void ladder_level_changed(struct domain *d, enum triage_level old, enum triage_l
 {
         struct manager *m = d->manager;
 
+        /* Memory is getting short: rank and tell the kernel at once rather
+         * than at the next periodic survey (deferred: a level change can
+         * come from the re-check inside act_on_domain(), whose ranking a
+         * survey now would overwrite). */
+        if (d->kind == DOMAIN_SYSTEM && level > old && level >= TRIAGE_LEVEL_LOW)
+                survey_soon(m);
         if (m->bus) {
                 if (d->kind == DOMAIN_SYSTEM && level > old)
                         bus_emit_low_memory_warning(m->bus, level);

@@ -193,6 +193,7 @@ struct manager {
         struct focus_report focus[FOCUS_MAX];
         size_t n_focus;
         sd_event_source *survey_source;
+        sd_event_source *survey_soon_source;
         uint64_t adj_written; /* oom_score_adj values published */
         uint64_t adj_refused; /* ... refused by the kernel (lowering) */
         int adj_refused_errno;
@@ -246,6 +247,8 @@ ssize_t manager_rank_activities(struct manager *m, const struct domain *d, unsig
 int survey_start(struct manager *m);
 void survey_stop(struct manager *m);
 void survey_now(struct manager *m);
+/* survey_now() at the next turn of the loop (once, however often asked). */
+void survey_soon(struct manager *m);
 /* Puts back every oom_score_adj triaged changed (at exit). */
 void survey_restore_adj(struct manager *m);
 /* A focus report: pid's activity is in use now. The requester must be

@@ -87,6 +87,17 @@ static void record_json(FILE *f, const struct kill_record *r, uid_t viewer)
         json_string(f, level_to_string(r->level));
         json_key(f, "outcome", 0);
         json_string(f, kill_outcome_to_string(r->outcome));
+        json_key(f, "activity", 0);
+        json_string(f, r->activity);
+        json_key(f, "activity_id", 0);
+        json_string(f, r->activity_id);
+        json_key(f, "tier", 0);
+        json_string(f, r->tier);
+        fprintf(f, ",\"cgroup_kill\":%s,\"n_members\":%u,\"members\":[", r->cgroup_kill ? "true" : "false",
+                r->n_members);
+        for (uint32_t k = 0; k < r->n_members && k < HISTORY_MEMBERS_MAX; k++)
+                fprintf(f, "%s%d", k ? "," : "", (int)r->members[k]);
+        fputc(']', f);
         fprintf(f,
                 ",\"available_kib\":%" PRIu64 ",\"freed_kib\":%" PRIu64 ",\"trigger_to_death_usec\":%" PRIu64
                 ",\"score\":%u,\"points\":%" PRId64 ",\"oom_score_adj\":%d",

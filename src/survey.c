@@ -151,7 +151,8 @@ ssize_t manager_rank_activities(struct manager *m, const struct domain *d, unsig
                 .uses = uses,
                 .n_uses = n_uses,
                 .now_usec = now,
-                .recent_usec = ACTIVITY_RECENT_DEFAULT_USEC,
+                .recent_usec = m->config.recent_usec,
+                .age_unit_usec = m->config.age_unit_usec,
                 .scratch = m->act_scratch,
                 .scratch_cap = ACTIVITY_SCRATCH_WORDS(m->procs.capacity),
         };
@@ -296,6 +297,24 @@ void survey_now(struct manager *m)
                 publish_adj(m, (size_t)n);
 }
 
+static int on_survey_soon(sd_event_source *s, void *userdata)
+{
+        struct manager *m = userdata;
+
+        m->survey_soon_source = sd_event_source_disable_unref(m->survey_soon_source);
+        survey_now(m);
+        return 0;
+}
+
+void survey_soon(struct manager *m)
+{
+        if (m->survey_soon_source)
+                return;
+        int r = sd_event_add_defer(m->event, &m->survey_soon_source, on_survey_soon, m);
+        if (r < 0)
+                log_warning_errno(r, "cannot schedule a survey");
+}
+
 static int on_survey(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
@@ -332,6 +351,7 @@ int survey_start(struct manager *m)
 void survey_stop(struct manager *m)
 {
         m->survey_source = sd_event_source_disable_unref(m->survey_source);
+        m->survey_soon_source = sd_event_source_disable_unref(m->survey_soon_source);
 #if HAVE_XRES
         if (m->xres) {
                 xres_close(m->xres);

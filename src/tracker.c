@@ -44,6 +44,18 @@ struct tracked *tracker_find(struct tracker *t, pid_t pid, uint64_t start_time_t
         return NULL;
 }
 
+/* The entry of whatever process has this PID now. */
+static struct tracked *find_pid(struct tracker *t, pid_t pid)
+{
+        for (size_t i = slot_of(t, pid), n = 0; n < t->capacity; i = (i + 1) & (t->capacity - 1), n++) {
+                if (t->slots[i].pid == 0)
+                        return NULL;
+                if (t->slots[i].pid == pid)
+                        return &t->slots[i];
+        }
+        return NULL;
+}
+
 struct tracked *tracker_get(struct tracker *t, const struct proc_entry *p)
 {
         struct tracked *reuse = NULL;
@@ -108,7 +120,20 @@ void tracker_update(struct tracker *t, const struct proc_table *procs, uint64_t 
                                 last_active[i] = 0;
                         continue;
                 }
-                if (e->seen_generation == t->generation && e->last_active_usec == 0 && ticks_per_sec)
+                bool is_new = e->seen_generation == t->generation && e->last_active_usec == 0;
+                if (is_new) {
+                        /* A child inherits oom_score_adj: if its parent
+                         * has the value triage wrote, so does the child,
+                         * and its own is the parent's own. */
+                        struct tracked *parent = p->ppid > 0 ? find_pid(t, p->ppid) : NULL;
+                        if (parent && parent->start_time_ticks <= p->start_time_ticks && parent->adj_written &&
+                            parent->written_adj == p->oom_score_adj) {
+                                e->own_adj = parent->own_adj;
+                                e->adj_written = true;
+                                e->written_adj = parent->written_adj;
+                        }
+                }
+                if (is_new && ticks_per_sec)
                         /* New: active when it started. */
                         e->last_active_usec = p->start_time_ticks * 1000000 / ticks_per_sec;
                 else if (e->seen_generation != t->generation && p->cpu_ticks >= e->cpu_ticks + min_ticks &&

@@ -77,6 +77,33 @@ static void test_own_adj_survives_our_writes(void **state)
         tracker_free(&t);
 }
 
+static void test_child_inherits_written_adj(void **state)
+{
+        struct tracker t;
+        int base[64];
+
+        assert_int_equal(tracker_init(&t, 64), 0);
+        set_proc(0, 100, 500, 0, 0);
+        table.n = 1;
+        tracker_update(&t, &table, 1, 5, HZ, base, NULL);
+        struct tracked *e = tracker_find(&t, 100, 500);
+        e->adj_written = true;
+        e->written_adj = 1000;
+        entries[0].oom_score_adj = 1000;
+        /* The parent forks: the child has 1000 from the parent, not its own. */
+        set_proc(1, 101, 600, 0, 1000);
+        entries[1].ppid = 100;
+        /* A child that set its own value is taken at its word. */
+        set_proc(2, 102, 600, 0, 300);
+        entries[2].ppid = 100;
+        table.n = 3;
+        tracker_update(&t, &table, 2, 5, HZ, base, NULL);
+        assert_int_equal(base[1], 0);
+        assert_true(tracker_find(&t, 101, 600)->adj_written);
+        assert_int_equal(base[2], 300);
+        tracker_free(&t);
+}
+
 static void test_recycled_pid_forgotten(void **state)
 {
         struct tracker t;
@@ -134,6 +161,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_new_process_active_at_start),
                 cmocka_unit_test(test_own_adj_survives_our_writes),
+                cmocka_unit_test(test_child_inherits_written_adj),
                 cmocka_unit_test(test_recycled_pid_forgotten),
                 cmocka_unit_test(test_gone_processes_forgotten_and_chains_kept),
         };
