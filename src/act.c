@@ -121,9 +121,10 @@ static int on_victim_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 /* Kills the rest of the activity: through cgroup.kill when its cgroup
  * holds exactly it (new processes it forks meanwhile die too), and every
  * member's pidfd anyway (cgroup.kill needs 5.14; a member may have moved). */
-static void kill_members(struct domain *d)
+static bool kill_members(struct domain *d)
 {
         struct manager *m = d->manager;
+        bool cgroup_killed = false;
 
         if (d->victim_cgroup[0] && m->cgroup_v2_fd >= 0) {
                 char path[CGROUP_PATH_MAX + 16];
@@ -131,11 +132,13 @@ static void kill_members(struct domain *d)
                 int r = write_file_at(m->cgroup_v2_fd, path, "1");
                 if (r < 0)
                         log_debug_errno(r, "domain %s: cgroup.kill of %s", d->name, d->victim_cgroup);
+                cgroup_killed = r >= 0;
         }
         for (size_t i = 0; i < d->n_member_pidfds; i++) {
                 (void)kill_pidfd_signal(d->member_pidfds[i], SIGKILL);
                 (void)kill_mrelease(d->member_pidfds[i]);
         }
+        return cgroup_killed;
 }
 
 static int act_sigkill(struct domain *d, enum kill_outcome outcome_on_exit)
@@ -143,9 +146,13 @@ static int act_sigkill(struct domain *d, enum kill_outcome outcome_on_exit)
         struct manager *m = d->manager;
         int r;
 
-        kill_members(d);
+        bool cgroup_killed = kill_members(d);
         r = kill_pidfd_signal(d->victim_pidfd, SIGKILL);
-        if (r == -ESRCH) {
+        if (r == -ESRCH && cgroup_killed) {
+                /* cgroup.kill was quicker: ours is the death the pidfd
+                 * event reports. */
+                r = 0;
+        } else if (r == -ESRCH) {
                 /* It exited on its own just now. */
                 act_done(d, d->phase == ACT_GRACE ? KILL_CLOSED : KILL_GONE);
                 return 0;

@@ -41,6 +41,7 @@ record=$(triagectl -s "$TRIAGE_SOCKET" history --json | grep '"activity_id":"/fa
         fail "no record for the family"
 echo "$record" | grep -q '"n_members":4' || fail "the record does not list 4 members: $record"
 echo "$record" | grep -q '"cgroup_kill":true' || fail "not killed through cgroup.kill: $record"
+echo "$record" | grep -q '"outcome":"died"' || fail "the record does not say died: $record"
 kill -9 "$hog_pid" 2>/dev/null
 [ "$(vmstat_get oom_kill)" = "$oom_before" ] || fail "the kernel OOM killer acted"
 echo "$record"
