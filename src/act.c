@@ -300,7 +300,6 @@ static int act_ask_to_close(struct domain *d, struct client *c, uint64_t grace_u
 int act_on_domain(struct domain *d)
 {
         struct manager *m = d->manager;
-        struct kill_record rec;
         int r;
 
         if (d->phase == ACT_GRACE && d->level >= TRIAGE_LEVEL_EMERGENCY) {
@@ -308,6 +307,13 @@ int act_on_domain(struct domain *d)
                 log_notice("domain %s: emergency floor reached during pid %d's grace period: killing it now",
                            d->name, (int)d->victim_pid);
                 return act_sigkill(d, KILL_BY_FLOOR);
+        }
+        if (d->phase == ACT_CHOOSING) {
+                /* The person is choosing; the floor cuts it short, and
+                 * memory coming back ends it with nothing to close. */
+                if (d->level >= TRIAGE_LEVEL_EMERGENCY)
+                        chooser_end(d, CHOOSE_FLOOR, 0);
+                return 0;
         }
         if (d->phase != ACT_IDLE || d->holdoff_source)
                 return 0;
@@ -336,8 +342,20 @@ int act_on_domain(struct domain *d)
                          level_to_string(d->level), a->name);
                 return 0;
         }
+        /* A person at the machine may choose, while there is time. */
+        if (d->level < TRIAGE_LEVEL_EMERGENCY && chooser_maybe_start(d, m->acts, (size_t)n) > 0)
+                return 0;
+        return act_take(d, a, "policy");
+}
+
+int act_take(struct domain *d, const struct activity *a, const char *decided_by)
+{
+        struct manager *m = d->manager;
+        struct kill_record rec;
+        int r;
 
         fill_record(d, a, &rec);
+        strscpy(rec.decided_by, decided_by, sizeof(rec.decided_by));
         /* A registered application, still the process that registered. */
         struct client *c = a->kind == ACTIVITY_CLIENT ? clients_find_id(&m->clients, a->client_id) : NULL;
         if (c)

@@ -37,6 +37,28 @@ enum client_request {
 
 struct client;
 
+/* One candidate offered to a chooser: an activity, named by its leader. */
+#define CHOICES_MAX 8
+struct choice {
+        pid_t leader; /* picks name it by this */
+        uid_t uid;
+        uint64_t memory_kib; /* including what is charged to it */
+        uint64_t idle_sec;   /* since last use */
+        bool saved;          /* a registered app that saved its state */
+        bool recommended;    /* the policy's first choice */
+        bool frozen;         /* frozen while the person chooses */
+        char name[CLIENT_NAME_MAX];
+};
+
+/* How a choice ended, told to the chooser. */
+enum choose_result {
+        CHOOSE_PICKED,    /* the person's pick is being closed */
+        CHOOSE_POLICY,    /* the person let the policy decide */
+        CHOOSE_TIMEOUT,   /* no answer in time: the policy decided */
+        CHOOSE_FLOOR,     /* memory reached the floor: the policy acted */
+        CHOOSE_CANCELLED, /* memory came back: nothing to close */
+};
+
 /* Implemented by each transport. Each returns 0 or -errno and never
  * blocks: a client that cannot take the message now simply misses it (it
  * then only loses its grace period). */
@@ -44,6 +66,12 @@ struct client_ops {
         int (*send_level)(struct client *c, enum triage_level level);
         int (*send_save_state)(struct client *c, uint32_t serial, uint64_t deadline_msec);
         int (*send_emergency_close)(struct client *c, uint32_t serial, uint64_t deadline_msec);
+        /* For choosers only: the candidates, best victim first, and a
+         * deadline for the pick; then how it ended. NULL when the transport
+         * has no choosers. */
+        int (*send_choose)(struct client *c, uint32_t serial, uint64_t deadline_msec,
+                           const struct choice *choices, size_t n);
+        int (*send_choose_done)(struct client *c, uint32_t serial, enum choose_result result, pid_t victim);
 };
 
 struct client {
@@ -65,6 +93,7 @@ struct client {
         enum client_request pending;
         uint32_t pending_serial;
         bool closing; /* answered "closing" */
+        bool chooser; /* a chooser (triagectl choose, a desktop agent) */
 };
 
 struct clients {

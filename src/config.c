@@ -486,6 +486,9 @@ static const struct config_key config_keys[] = {
         DURATION_KEY(SECTION_CLIENTS, "save_timeout", save_timeout_usec, 100 * USEC_PER_MSEC,
                      10 * 60 * USEC_PER_SEC, "100ms to 10min"),
         BOOL_KEY(SECTION_CLIENTS, "bus", struct config, bus),
+        /* How long a chooser has to pick; 0: never ask a person. */
+        DURATION_KEY(SECTION_CLIENTS, "choose_timeout", choose_timeout_usec, 0, 10 * 60 * USEC_PER_SEC,
+                     "0 to 10min"),
 
         /* Activities used within this are in the recent tier; older ones
          * are background, oldest first (activity.h). */
@@ -667,6 +670,7 @@ void config_defaults(struct config *c)
         c->grace_usec = 5 * USEC_PER_SEC;
         c->save_timeout_usec = 5 * USEC_PER_SEC;
         c->bus = true;
+        c->choose_timeout_usec = 10 * USEC_PER_SEC;
         c->recent_usec = 5 * 60 * USEC_PER_SEC;
         c->age_unit_usec = 60 * USEC_PER_SEC;
         c->auto_cgroup_domains = true;

@@ -75,10 +75,11 @@ struct config {
         uint64_t grace_usec;              /* grace = 5s: from save-and-close to the kill */
         uint64_t save_timeout_usec;       /* save_timeout = 5s: for answers to SaveState */
         bool bus;                         /* bus = yes: D-Bus on the system bus */
+        uint64_t choose_timeout_usec;     /* choose_timeout = 10s: for a person's pick; 0: never ask */
 
         /* [policy] */
-        uint64_t recent_usec;               /* recent = 5min: used this recently, tier recent */
-        uint64_t age_unit_usec;             /* age_unit = 1min: the unit of the age factor */
+        uint64_t recent_usec;   /* recent = 5min: used this recently, tier recent */
+        uint64_t age_unit_usec; /* age_unit = 1min: the unit of the age factor */
 
         /* [domains]: auto_cgroups = yes (every limited memory cgroup) */
         bool auto_cgroup_domains;

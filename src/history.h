@@ -53,7 +53,8 @@ struct kill_record {
         char tier[16];
         uint32_t n_members; /* processes killed */
         pid_t members[HISTORY_MEMBERS_MAX];
-        bool cgroup_kill; /* killed through cgroup.kill */
+        bool cgroup_kill;    /* killed through cgroup.kill */
+        char decided_by[16]; /* "policy", or "person" (a chooser's pick) */
 
         /* Registered applications only (client_id 0 otherwise). */
         uint64_t client_id;

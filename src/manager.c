@@ -515,6 +515,8 @@ int manager_new(const struct manager_options *o, struct manager **ret)
                 return log_error_errno(r, "cannot watch signals");
 
         manager_protect_self(m);
+        /* Before anything else: what a crashed daemon left frozen runs again. */
+        chooser_recover(m);
         r = manager_start_domains(m);
         if (r < 0)
                 return r;
@@ -556,6 +558,7 @@ struct manager *manager_free(struct manager *m)
         if (!m)
                 return NULL;
         control_close(m);
+        chooser_stop(m);
         m->bus = bus_free(m->bus);
         m->appsock = appsock_free(m->appsock);
         manager_stop_domains(m);

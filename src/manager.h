@@ -29,6 +29,7 @@
 #include "clients.h"
 #include "config.h"
 #include "ctl.h"
+#include "freeze.h"
 #include "history.h"
 #include "level.h"
 #include "meminfo.h"
@@ -90,8 +91,9 @@ struct domain {
          * the deadline, or at once if the emergency floor is reached. */
         enum act_phase {
                 ACT_IDLE,
-                ACT_GRACE,  /* asked to close, waiting */
-                ACT_KILLED, /* SIGKILL sent, waiting for the death */
+                ACT_GRACE,    /* asked to close, waiting */
+                ACT_KILLED,   /* SIGKILL sent, waiting for the death */
+                ACT_CHOOSING, /* a person is choosing what to close */
         } phase;
         enum kill_outcome outcome_on_exit; /* what its death will be recorded as */
         int victim_pidfd;                  /* the one watched: its exit ends the action */
@@ -198,6 +200,18 @@ struct manager {
         uint64_t adj_refused; /* ... refused by the kernel (lowering) */
         int adj_refused_errno;
 
+        /* The chooser: one choice at a time, on the most recent chooser;
+         * the foreground activity frozen meanwhile. */
+        uint64_t chooser_id;     /* client id, 0 when none */
+        struct domain *choosing; /* the domain whose choice is open */
+        uint32_t choose_serial;
+        struct choice choices[CHOICES_MAX];
+        size_t n_choices;
+        sd_event_source *choose_deadline;
+        sd_event_source *freeze_source; /* cgroup.events of a v2 freeze */
+        struct freeze freeze;
+        char freeze_state_path[CONFIG_PATH_MAX];
+
         struct clients clients;  /* registered applications */
         struct appsock *appsock; /* NULL when not listening */
         struct bus *bus;         /* NULL without a bus */
@@ -230,6 +244,31 @@ struct client *manager_client_register(struct manager *m, enum client_transport 
 void manager_client_unregister(struct manager *m, struct client *c);
 int manager_client_saved(struct manager *m, struct client *c, uint32_t serial, const char *state_ref);
 int manager_client_closing(struct manager *m, struct client *c, uint32_t serial);
+/*
+ * Choosers (issue: freeze and choose). A registered client becomes a
+ * chooser; at CRITICAL, above the emergency floor, the daemon freezes the
+ * foreground activity and offers the ranked candidates to the most recent
+ * chooser (send_choose), with a deadline. The pick names an activity by its
+ * leader's PID (0: let the policy decide). A chooser running as a user may
+ * see and pick only that user's activities; root's, any. Returns 0,
+ * -EPROTO (nothing pending with that serial), -EPERM (not theirs), -ESRCH
+ * (not a candidate).
+ */
+int manager_chooser_register(struct manager *m, struct client *c);
+int manager_chooser_pick(struct manager *m, struct client *c, uint32_t serial, pid_t leader);
+
+/* chooser.c: the daemon's side of choosing (see above). */
+/* Whether a choice should be offered now (a chooser, not dry-run, above
+ * the floor); if so starts it: freezes the foreground activity, sends the
+ * candidates, arms the deadline. Returns 1 when a choice was started. */
+int chooser_maybe_start(struct domain *d, const struct activity *acts, size_t n);
+/* Ends the open choice of d: thaws, tells the chooser, then (except when
+ * cancelled) closes the picked activity or lets the policy act. */
+void chooser_end(struct domain *d, enum choose_result result, pid_t leader);
+/* At start: thaw what a crashed daemon left frozen. At exit: thaw. */
+void chooser_recover(struct manager *m);
+void chooser_stop(struct manager *m);
+
 /* Renders what triagectl's commands show (status, rank, why, history,
  * restart list) into f, for the control socket and the bus's read-only
  * methods. Returns 0, -ENOENT (no such domain), -ESRCH (no such pid). */
@@ -276,6 +315,9 @@ bool domain_has_pid(struct domain *d, pid_t pid);
  * to close (registered apps, CRITICAL) or kills it; in a grace period,
  * kills at once when the domain reaches EMERGENCY. */
 int act_on_domain(struct domain *d);
+/* Closes or kills this activity of m->acts (freshly ranked) now. decided_by
+ * is recorded: "policy", "person". */
+int act_take(struct domain *d, const struct activity *a, const char *decided_by);
 /* A registered victim answered: copy what it said into its record. */
 void act_client_answered(struct manager *m, const struct client *c);
 /* Forgets the action in flight (the domain is going away). */

@@ -93,6 +93,8 @@ static void record_json(FILE *f, const struct kill_record *r, uid_t viewer)
         json_string(f, r->activity_id);
         json_key(f, "tier", 0);
         json_string(f, r->tier);
+        json_key(f, "decided_by", 0);
+        json_string(f, r->decided_by);
         fprintf(f, ",\"cgroup_kill\":%s,\"n_members\":%u,\"members\":[", r->cgroup_kill ? "true" : "false",
                 r->n_members);
         for (uint32_t k = 0; k < r->n_members && k < HISTORY_MEMBERS_MAX; k++)

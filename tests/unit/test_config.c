@@ -686,8 +686,8 @@ static void test_shipped_config(void **state)
                 }
                 len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n", line);
         }
-        /* every key of the global sections: 6 + 9 + 1 + 5 + 4 + 2 + 1 */
-        assert_int_equal(enabled, 28);
+        /* every key of the global sections: 6 + 9 + 1 + 5 + 5 + 2 + 1 */
+        assert_int_equal(enabled, 29);
         assert_int_equal(config_load_string(DATA_CONF, text, &c, err, sizeof(err)), 0);
         assert_config_equal(&c, &d);
 }
@@ -782,6 +782,7 @@ static void test_dump_defaults(void **state)
                                  "grace = 5s\n"
                                  "save_timeout = 5s\n"
                                  "bus = yes\n"
+                                 "choose_timeout = 10s\n"
                                  "\n"
                                  "[policy]\n"
                                  "recent = 5min\n"
