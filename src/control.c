@@ -66,6 +66,8 @@ static int render_status(struct manager *m, FILE *f, bool json)
          * is the control path, not the kill path. */
         struct report_client *clients = calloc(CLIENTS_MAX, sizeof(*clients));
         size_t n = 0, n_clients = 0;
+        const struct client *chooser = m->chooser_id ? clients_find_id(&m->clients, m->chooser_id) : NULL;
+        char frozen[128];
 
         if (!clients)
                 return -ENOMEM;
@@ -104,6 +106,13 @@ static int render_status(struct manager *m, FILE *f, bool json)
                 .n_clients = n_clients,
                 .bus = m->bus != NULL,
                 .app_socket = m->appsock ? m->config.app_socket : "",
+                .advise_only = m->config.advise_only,
+                .adj_written = m->adj_written,
+                .adj_refused = m->adj_refused,
+                .adj_refused_reason = m->adj_refused ? strerror(m->adj_refused_errno) : "",
+                .chooser = chooser ? chooser->name : "",
+                .frozen = freeze_active(&m->freeze) ? freeze_describe(&m->freeze, frozen, sizeof(frozen))
+                                                    : "",
         };
         report_status(f, &s, json);
         free(clients);

@@ -227,7 +227,16 @@ void report_status(FILE *f, const struct report_status *s, bool json)
                         status_domain_json(f, &s->domains[i]);
                         fputs(i + 1 < s->n_domains ? ",\n" : "\n", f);
                 }
-                fprintf(f, "],\"bus\":%s", s->bus ? "true" : "false");
+                fprintf(f,
+                        "],\"advise_only\":%s,\"kernel_adj\":{\"written\":%" PRIu64 ",\"refused\":%" PRIu64
+                        ",\"reason\":",
+                        s->advise_only ? "true" : "false", s->adj_written, s->adj_refused);
+                json_string(f, s->adj_refused_reason);
+                fputs("},\"chooser\":", f);
+                json_string(f, s->chooser);
+                fputs(",\"frozen\":", f);
+                json_string(f, s->frozen);
+                fprintf(f, ",\"bus\":%s", s->bus ? "true" : "false");
                 json_key(f, "app_socket", 0);
                 json_string(f, s->app_socket);
                 fputs(",\"clients\":[\n", f);
@@ -258,6 +267,15 @@ void report_status(FILE *f, const struct report_status *s, bool json)
                 s->process_capacity);
         for (size_t i = 0; i < s->n_domains; i++)
                 status_domain_text(f, &s->domains[i]);
+        fprintf(f, "kernel:       %" PRIu64 " oom_score_adj values published%s", s->adj_written,
+                s->advise_only ? " (advise-only: triaged kills nothing)" : "");
+        if (s->adj_refused)
+                fprintf(f, ", %" PRIu64 " refused (%s: lowering a value needs CAP_SYS_RESOURCE)",
+                        s->adj_refused, s->adj_refused_reason);
+        fputc('\n', f);
+        if (s->chooser[0])
+                fprintf(f, "chooser:      %s%s%s\n", s->chooser, s->frozen[0] ? "; frozen now: " : "",
+                        s->frozen);
         fprintf(f, "applications: %zu registered (socket %s, D-Bus %s)\n", s->n_clients,
                 s->app_socket[0] ? s->app_socket : "off", s->bus ? "connected" : "off");
         for (size_t i = 0; i < s->n_clients; i++) {

@@ -65,6 +65,14 @@ struct report_status {
         size_t n_clients;
         bool bus;               /* connected to the system bus */
         const char *app_socket; /* "" when not listening */
+        /* Telling the kernel: oom_score_adj values written, and refused
+         * (lowering needs CAP_SYS_RESOURCE), with the reason. */
+        bool advise_only;
+        uint64_t adj_written;
+        uint64_t adj_refused;
+        const char *adj_refused_reason;
+        const char *chooser; /* its name, "" when none */
+        const char *frozen;  /* what is frozen now, "" when nothing */
 };
 
 struct report_rank {

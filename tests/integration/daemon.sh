@@ -89,7 +89,18 @@ ctl status > /dev/null || fail "daemon stopped answering after abuse"
 kill -0 "$DAEMON_PID" || fail "daemon died"
 pass "hostile clients"
 
+# Telling the kernel: the order is published as oom_score_adj (raising is
+# allowed here; what the kernel refuses is counted with the reason).
+written=$(ctl status --json | sed -n 's/.*"kernel_adj":{"written":\([0-9]*\),.*/\1/p')
+[ -n "$written" ] || fail "status --json does not report the published oom_score_adj values"
+ctl status | grep -q "^kernel:       $written oom_score_adj values published" || fail "status text: kernel line"
+pass "status reports $written oom_score_adj values published"
+
 stop_daemon
 [ ! -e "$SOCK" ] || fail "socket left behind after SIGTERM"
+if [ "$written" -gt 0 ]; then
+        grep -q "restored [0-9]* oom_score_adj values" "$LOG" || fail "published values not restored at exit"
+        pass "published values restored at exit"
+fi
 pass "SIGTERM: clean exit"
 echo "daemon: all passed"
