@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -28,6 +29,7 @@
 #include "util.h"
 
 #if HAVE_XRES
+#include "x11focus.h"
 #include "xres.h"
 #endif
 
@@ -40,6 +42,9 @@
 #define SURVEY_ACTIVE_MIN_TICKS 5
 /* How long an X-Resource query may take (two round trips). */
 #define SURVEY_XRES_TIMEOUT_MSEC 300
+/* How long the set-up of the focus connection may wait for the server
+ * (two round trips, once at start): generous for a server busy drawing. */
+#define SURVEY_X11FOCUS_OPEN_TIMEOUT_MSEC 1000
 
 static int find_focus(struct manager *m, pid_t pid)
 {
@@ -224,7 +229,7 @@ static void publish_adj(struct manager *m, size_t n)
 
 void survey_restore_adj(struct manager *m)
 {
-        uint64_t restored = 0, failed = 0;
+        uint64_t restored = 0, failed = 0, gone = 0;
 
         for (size_t i = 0; i < m->tracker.capacity; i++) {
                 struct tracked *e = &m->tracker.slots[i];
@@ -233,13 +238,16 @@ void survey_restore_adj(struct manager *m)
                 int r = write_adj(m, e->pid, e->start_time_ticks, e->own_adj);
                 if (r == 0)
                         restored++;
-                else if (r != -ESRCH && r != -ENOENT)
+                else if (r == -ESRCH || r == -ENOENT)
+                        gone++;
+                else
                         failed++;
                 e->adj_written = false;
         }
-        if (restored || failed)
-                log_info("restored %" PRIu64 " oom_score_adj values%s", restored,
-                         failed ? " (some could not be: lowering needs CAP_SYS_RESOURCE)" : "");
+        if (restored || failed || gone)
+                log_info("restored %" PRIu64 " oom_score_adj values (%" PRIu64 " processes gone since)%s",
+                         restored, gone,
+                         failed ? "; some could not be: lowering needs CAP_SYS_RESOURCE" : "");
 }
 
 static void refresh_gpu_charges(struct manager *m)
@@ -276,6 +284,59 @@ static void refresh_x_charges(struct manager *m)
         (void)m;
 #endif
 }
+
+#if HAVE_XRES
+static void x11focus_stop(struct manager *m)
+{
+        m->x11focus_source = sd_event_source_disable_unref(m->x11focus_source);
+        m->x11focus = x11focus_free(m->x11focus);
+}
+
+/* The window manager gave the focus to a window of pid (pid from the X
+ * server, see x11focus.h): a focus report with root's authority. */
+static void on_x11_focus(pid_t pid, void *userdata)
+{
+        struct manager *m = userdata;
+        int r = manager_focus(m, pid, 0);
+
+        if (r < 0)
+                log_debug_errno(r, "X focus: pid %d is not a process here (gone, or another PID namespace)",
+                                (int)pid);
+}
+
+static int on_x11focus_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct manager *m = userdata;
+        int r = x11focus_dispatch(m->x11focus, on_x11_focus, m);
+
+        if (r < 0) {
+                log_warning_errno(r, "X display %s: connection lost: focus is no longer followed",
+                                  getenv("DISPLAY"));
+                x11focus_stop(m);
+        }
+        return 0;
+}
+
+static void x11focus_start(struct manager *m)
+{
+        const char *display = getenv("DISPLAY");
+        int r = x11focus_open(NULL, SURVEY_X11FOCUS_OPEN_TIMEOUT_MSEC, &m->x11focus);
+
+        if (r < 0) {
+                log_info_errno(r, "X display %s: cannot follow _NET_ACTIVE_WINDOW: no focus from X", display);
+                return;
+        }
+        r = sd_event_add_io(m->event, &m->x11focus_source, x11focus_fd(m->x11focus), EPOLLIN, on_x11focus_io,
+                            m);
+        if (r < 0) {
+                log_warning_errno(r, "X display %s: cannot watch the connection: no focus from X", display);
+                x11focus_stop(m);
+                return;
+        }
+        log_info("X display %s: following _NET_ACTIVE_WINDOW for focus (PIDs from %s)", display,
+                 x11focus_has_xres(m->x11focus) ? "X-Resource, else _NET_WM_PID" : "_NET_WM_PID");
+}
+#endif
 
 void survey_now(struct manager *m)
 {
@@ -340,6 +401,7 @@ int survey_start(struct manager *m)
                         log_info("X display %s: charging X pixmaps to their clients (server pid %d)",
                                  getenv("DISPLAY"), (int)m->xres->server_pid);
                 }
+                x11focus_start(m);
         }
 #endif
         survey_now(m);
@@ -353,6 +415,7 @@ void survey_stop(struct manager *m)
         m->survey_source = sd_event_source_disable_unref(m->survey_source);
         m->survey_soon_source = sd_event_source_disable_unref(m->survey_soon_source);
 #if HAVE_XRES
+        x11focus_stop(m);
         if (m->xres) {
                 xres_close(m->xres);
                 free(m->xres);

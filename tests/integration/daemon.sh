@@ -67,6 +67,18 @@ out=$(setpriv --reuid 65534 --regid 65534 --clear-groups "$TRIAGECTL" -s "$SOCK"
 grep -q "only root or the owner" <<<"$out" || fail "focus refused without the reason: $out"
 pass "focus reports (root or the owner only)"
 
+# Without the daemon: rank and why are computed locally, status says it
+# is not running with exit status 3.
+out=$("$TRIAGECTL" -s "$WORK/none.sock" rank 2>&1) || fail "local rank failed: $out"
+grep -q "triaged is not running (no daemon at $WORK/none.sock); computed locally" <<<"$out" || fail "local rank: $out"
+grep -qE "^ +[0-9]+ +$$ " <<<"$out" || fail "local rank does not list pid $$: $out"
+"$TRIAGECTL" -s "$WORK/none.sock" --local why $$ | grep -q "kernel's oom_score: $(cat /proc/$$/oom_score), agrees" ||
+        fail "local why"
+rc=0
+"$TRIAGECTL" -s "$WORK/none.sock" status 2>/dev/null || rc=$?
+[ "$rc" = 3 ] || fail "status without a daemon exited $rc, not 3"
+pass "without the daemon: local rank and why, status exits 3"
+
 # SIGHUP with a broken file: rejected with file:line, old config kept.
 printf '[daemon]\ndry_run = perhaps\n' > "$WORK/triage.conf"
 kill -HUP "$DAEMON_PID"
