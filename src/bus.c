@@ -6,15 +6,17 @@
  *   org.freedesktop.LowMemoryMonitor  the interface of low-memory-monitor,
  *       LowMemoryWarning(y), so that every GLib GMemoryMonitor application
  *       (and anything else written for low-memory-monitor) reacts unchanged.
- *   org.triage.Manager1  registration of applications, the read-only views
- *       of triagectl as JSON, and the LevelChanged and Killed signals.
+ *   org.triage.Manager1  registration of applications, focus reports (from
+ *       a shell or window manager: "last used"), the read-only views of
+ *       triagectl as JSON, and the LevelChanged and Killed signals.
  *   org.triage.Client1  exported by each registered application on its own
  *       connection: SaveState and EmergencyClose, called by the daemon.
  *
  * Nothing here waits on the bus. Names are requested, matches added and the
  * callers' credentials asked for with asynchronous calls; a method that
  * needs the caller's credentials (all of them: Register for the client's
- * pid and uid, the views because they hide other users' command lines) is
+ * pid and uid, ReportFocus because only root or a process's owner may
+ * report it, the views because they hide other users' command lines) is
  * answered when the bus driver's GetConnectionCredentials reply arrives.
  * The credentials are the ones the bus took from the kernel (SO_PEERCRED)
  * when the caller connected, never anything the caller says.
@@ -71,6 +73,7 @@ enum bus_request_kind {
         BUS_REQUEST_CANDIDATES,
         BUS_REQUEST_EXPLAIN,
         BUS_REQUEST_HISTORY,
+        BUS_REQUEST_FOCUS,
 };
 
 /* A method call waiting for its caller's credentials. */
@@ -81,7 +84,7 @@ struct bus_request {
         sd_bus_message *call;    /* answered when the credentials arrive */
         sd_bus_slot *creds_slot; /* GetConnectionCredentials in flight */
         sd_bus_slot *match_slot; /* Register: the caller's NameOwnerChanged */
-        pid_t pid;               /* Explain */
+        pid_t pid;               /* Explain, ReportFocus */
         char arg[BUS_ARG_MAX];   /* Register: the name; GetCandidates: the domain */
 };
 
@@ -392,6 +395,9 @@ static int reply_errno(sd_bus_message *call, int err)
                 return sd_bus_reply_method_errorf(call, ERROR_NO_SUCH_DOMAIN, "No such domain.");
         case -ESRCH:
                 return sd_bus_reply_method_errorf(call, ERROR_NO_SUCH_PROCESS, "No such process.");
+        case -EPERM:
+                return sd_bus_reply_method_errorf(call, SD_BUS_ERROR_ACCESS_DENIED,
+                                                  "Only root or the process's owner may do this.");
         default:
                 return sd_bus_reply_method_errorf(call, SD_BUS_ERROR_FAILED, "%s.", strerror(-err));
         }
@@ -466,6 +472,22 @@ static int answer_render(struct bus_request *req, uid_t uid)
         return r;
 }
 
+/* ReportFocus: the caller (root, or the process's owner) says the
+ * process's activity has the focus now. */
+static int answer_focus(struct bus_request *req, uid_t uid)
+{
+        const char *sender = sd_bus_message_get_sender(req->call);
+        int r = manager_focus(req->bus->manager, req->pid, uid);
+
+        if (r < 0) {
+                log_debug_errno(r, "bus: %s (uid %u): focus report of pid %d refused", sender, (unsigned)uid,
+                                (int)req->pid);
+                return reply_errno(req->call, r);
+        }
+        log_debug("bus: %s (uid %u) reports the focus of pid %d", sender, (unsigned)uid, (int)req->pid);
+        return sd_bus_reply_method_return(req->call, NULL);
+}
+
 /* The reply of GetConnectionCredentials: a{sv} with UnixUserID (u) and
  * ProcessID (u), among others. */
 static int read_credentials(sd_bus_message *reply, pid_t *ret_pid, uid_t *ret_uid)
@@ -533,6 +555,8 @@ static int on_credentials(sd_bus_message *reply, void *userdata, sd_bus_error *r
         }
         if (req->kind == BUS_REQUEST_REGISTER)
                 r = answer_register(req, pid, uid);
+        else if (req->kind == BUS_REQUEST_FOCUS)
+                r = answer_focus(req, uid);
         else
                 r = answer_render(req, uid);
         if (r < 0)
@@ -691,6 +715,19 @@ static int method_explain(sd_bus_message *call, void *userdata, sd_bus_error *re
         return bus_request_start(userdata, call, BUS_REQUEST_EXPLAIN, NULL, (pid_t)pid, ret_error);
 }
 
+static int method_report_focus(sd_bus_message *call, void *userdata, sd_bus_error *ret_error)
+{
+        uint32_t pid;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &pid);
+        if (r < 0)
+                return r;
+        if (pid == 0 || pid > INT32_MAX)
+                return sd_bus_error_set(ret_error, ERROR_NO_SUCH_PROCESS, "No such process.");
+        return bus_request_start(userdata, call, BUS_REQUEST_FOCUS, NULL, (pid_t)pid, ret_error);
+}
+
 static int method_get_history(sd_bus_message *call, void *userdata, sd_bus_error *ret_error)
 {
         return bus_request_start(userdata, call, BUS_REQUEST_HISTORY, NULL, 0, ret_error);
@@ -703,6 +740,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Register", SD_BUS_ARGS("s", name), SD_BUS_RESULT("t", client_id),
                                 method_register, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Unregister", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_unregister,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReportFocus", SD_BUS_ARGS("u", pid), SD_BUS_NO_RESULT, method_report_focus,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", json), method_get_status,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

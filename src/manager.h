@@ -138,6 +138,7 @@ struct manager_options {
 struct appsock;
 struct bus;
 struct xres;
+struct x11focus;
 
 struct focus_report {
         pid_t pid;
@@ -183,7 +184,9 @@ struct manager {
         struct rules rules;
         struct tracker tracker;
         struct charge_table charges;
-        struct xres *xres; /* NULL without an X display */
+        struct xres *xres;                /* NULL without an X display */
+        struct x11focus *x11focus;        /* _NET_ACTIVE_WINDOW; NULL without */
+        sd_event_source *x11focus_source; /* its connection's fd */
         struct activity *acts;
         uint32_t *members;
         uint32_t *act_scratch; /* ACTIVITY_SCRATCH_WORDS(capacity) */

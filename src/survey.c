@@ -297,8 +297,12 @@ static void x11focus_stop(struct manager *m)
 static void on_x11_focus(pid_t pid, void *userdata)
 {
         struct manager *m = userdata;
-        int r = manager_focus(m, pid, 0);
 
+        if (pid == 0) {
+                log_debug("X focus: the focused window has no process here (a remote client?)");
+                return;
+        }
+        int r = manager_focus(m, pid, 0);
         if (r < 0)
                 log_debug_errno(r, "X focus: pid %d is not a process here (gone, or another PID namespace)",
                                 (int)pid);

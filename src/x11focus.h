@@ -11,21 +11,24 @@
  * when X-Resource gives none (extension missing, or a client the server
  * has no PID for). The order is on purpose: _NET_WM_PID is what the client
  * says, and it is wrong for a sandboxed application in its own PID
- * namespace (Flatpak sets its in-sandbox PID) or a remote one (ssh -X),
- * where the server's PID is right or at least local. Both requests go out
- * together, so the fallback costs no round trip.
+ * namespace (Flatpak sets its in-sandbox PID), where the server's PID is
+ * right. A _NET_WM_PID is taken only if the window's WM_CLIENT_MACHINE is
+ * this host's name (gethostname()) or missing: a client over ssh -X sets
+ * its remote PID and host name. The requests go out together, so the
+ * fallback costs no round trip.
  *
  * Nothing here blocks after x11focus_open(): the connection is xcb's
  * non-blocking socket, and x11focus_dispatch() only takes what has
  * arrived (xcb_poll_for_event, xcb_poll_for_reply). A focus change costs
  * two round trips, both as events of the caller's loop: GetProperty of
  * _NET_ACTIVE_WINDOW on the root, then (together) QueryClientIds and
- * GetProperty of _NET_WM_PID on that window. One look-up is in flight at a
- * time: changes that come meanwhile are coalesced into one more look-up
- * when it ends (a window that had the focus for less than a round trip may
- * not be reported). A server that stops answering just stops the reports;
- * at most three small requests are ever outstanding, so the socket's send
- * buffer cannot fill and xcb_flush() cannot block on it.
+ * GetProperty of WM_CLIENT_MACHINE and _NET_WM_PID on that window. One
+ * look-up is in flight at a time: changes that come meanwhile are
+ * coalesced into one more look-up when it ends (a window that had the
+ * focus for less than a round trip may not be reported). A server that
+ * stops answering just stops the reports; at most three small requests
+ * are ever outstanding, so the socket's send buffer cannot fill and
+ * xcb_flush() cannot block on it.
  *
  * The focus going to no window (None, the desktop) is not reported.
  *
@@ -34,6 +37,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct x11focus;
@@ -55,14 +59,15 @@ int x11focus_open(const char *display, unsigned timeout_msec, struct x11focus **
 int x11focus_fd(const struct x11focus *x);
 
 /* Whether X-Resource gives PIDs (else only _NET_WM_PID is used). */
-int x11focus_has_xres(const struct x11focus *x);
+bool x11focus_has_xres(const struct x11focus *x);
 
 /*
  * Takes whatever the server has sent, without blocking, advances the
- * look-up in flight, and calls cb once per focused window whose PID was
- * found (pid > 0), in the order of the changes. Call it when the fd is
- * readable (and once after x11focus_open()). Returns the number of
- * callbacks made, or -ECONNRESET when the connection is broken (free it).
+ * look-up in flight, and calls cb once per window that got the focus, in
+ * the order of the changes, with its process's PID, or 0 when none was
+ * found (a remote client, a window already destroyed). Call it when the fd
+ * is readable. Returns the number of callbacks made, or -ECONNRESET when
+ * the connection is broken (free it).
  */
 int x11focus_dispatch(struct x11focus *x, void (*cb)(pid_t pid, void *userdata), void *userdata);
 

@@ -10,6 +10,8 @@
 #  - an application that hangs on SaveState does not hold anything up, and
 #    a bad name is refused;
 #  - LevelChanged follows the levels; the JSON views answer;
+#  - ReportFocus makes bus-app the focused (foreground) activity; another
+#    user may report the focus of its own process, not of root's;
 #  - the policy: another user may call the manager but not own its names
 #    nor call an application's org.triage.Client1.
 # --dry-run: fixture PIDs are real PIDs, and nothing is ever signalled.
@@ -27,11 +29,11 @@ chmod 755 "$WORK"   # another user connects to the bus socket in there
 SOCK=$WORK/control.sock
 . "$SRC/tests/integration/lib.sh"
 
-DBUS_PID='' GMM_PID='' APP_PID='' MUTE_PID=''
+DBUS_PID='' GMM_PID='' APP_PID='' MUTE_PID='' NOBODY_PID=''
 cleanup() {
         exec 5>&- 7>&- 9>&-
         stop_daemon || true
-        for p in $GMM_PID $APP_PID $MUTE_PID $DBUS_PID; do
+        for p in $GMM_PID $APP_PID $MUTE_PID $NOBODY_PID $DBUS_PID; do
                 kill "$p" 2>/dev/null || true
         done
         rm -rf "$WORK"
@@ -244,6 +246,22 @@ out=$(call Unregister) && fail "Unregister of a connection never registered succ
 grep -q 'org.triage.Manager1.Error.NotRegistered' <<< "$out" || fail "Unregister: $out"
 pass "GetStatus, GetCandidates, Explain, GetHistory; errors by name"
 
+# --- focus reports -------------------------------------------------------------------
+# why PID: `triagectl --json why PID` into WHY.
+why() { WHY=$("$TRIAGECTL" -s "$SOCK" --json why "$1") || fail "triagectl why $1"; }
+why "$APP_PID"
+grep -q '"focused":false' <<< "$WHY" || fail "bus-app has the focus before any report: $WHY"
+out=$(call ReportFocus "$APP_PID") || fail "ReportFocus $APP_PID: $out"
+why "$APP_PID"
+for want in '"focused":true' '"tier":"foreground"' '"last_use":"focus"'; do
+        grep -qF "$want" <<< "$WHY" || fail "after ReportFocus($APP_PID), no $want: $WHY"
+done
+out=$(call ReportFocus 999999999) && fail "ReportFocus of a missing pid succeeded"
+grep -q 'org.triage.Manager1.Error.NoSuchProcess' <<< "$out" || fail "ReportFocus 999999999: $out"
+out=$(call ReportFocus 0) && fail "ReportFocus of pid 0 succeeded"
+grep -q 'org.triage.Manager1.Error.NoSuchProcess' <<< "$out" || fail "ReportFocus 0: $out"
+pass "ReportFocus: bus-app has the focus (foreground, last use from focus); missing pids refused"
+
 # --- the policy, as another user ------------------------------------------------------
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 if "${NOBODY[@]}" true 2> /dev/null; then
@@ -261,6 +279,34 @@ if "${NOBODY[@]}" true 2> /dev/null; then
                 --method org.triage.Client1.SaveState 1000 2>&1) && fail "nobody could call SaveState: $out"
         grep -q AccessDenied <<< "$out" || fail "SaveState as nobody: $out"
         pass "policy: others may call the manager, not own its names nor call Client1"
+
+        # A process of nobody's in the fixture /proc, copied once it runs as
+        # nobody (it says its pid after setpriv has switched).
+        mkfifo "$WORK/nobody.out"
+        "${NOBODY[@]}" sh -c 'echo $$; exec sleep 600' > "$WORK/nobody.out" 3<&- 5>&- 6<&- 7>&- 8<&- 9>&- 10<&- &
+        NOBODY_PID=$!
+        read -r -t 10 pid < "$WORK/nobody.out" || fail "the process of nobody's did not start"
+        [ "$pid" = "$NOBODY_PID" ] || fail "nobody's process says pid $pid, started as $NOBODY_PID"
+        copy_proc "$NOBODY_PID"
+        out=$("${NOBODY[@]}" gdbus call --system --dest org.triage.Manager1 --object-path /org/triage/Manager1 \
+                --method org.triage.Manager1.ReportFocus "$APP_PID" 2>&1) &&
+                fail "nobody could report the focus of root's bus-app: $out"
+        # The daemon's refusal, not the bus policy's.
+        grep -q "AccessDenied: Only root or the process's owner" <<< "$out" || fail "ReportFocus as nobody: $out"
+        why "$APP_PID"
+        grep -q '"focused":true' <<< "$WHY" || fail "a refused ReportFocus took the focus from bus-app: $WHY"
+        out=$("${NOBODY[@]}" gdbus call --system --dest org.triage.Manager1 --object-path /org/triage/Manager1 \
+                --method org.triage.Manager1.ReportFocus "$NOBODY_PID" 2>&1) ||
+                fail "nobody's ReportFocus of its own process: $out"
+        why "$NOBODY_PID"
+        grep -q '"focused":true' <<< "$WHY" || fail "nobody's process is not focused after its report: $WHY"
+        why "$APP_PID"
+        grep -q '"focused":false' <<< "$WHY" && grep -q '"last_use":"focus"' <<< "$WHY" ||
+                fail "bus-app after losing the focus: $WHY"
+        kill "$NOBODY_PID"
+        wait "$NOBODY_PID" 2> /dev/null || true
+        NOBODY_PID=
+        pass "ReportFocus as nobody: of its own process yes, of root's no (AccessDenied)"
 else
         echo "note: cannot switch to uid 65534; policy checks as another user skipped"
 fi
