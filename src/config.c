@@ -415,6 +415,30 @@ static const char *format_kill_key(const void *field, char *buf, size_t size)
         return buf;
 }
 
+/* "0-1,4": NUMA nodes 0 to 63 (numa.h), at least one. */
+static int parse_nodes_key(const struct config_key *k, const char *value, void *field)
+{
+        struct numa_mask m;
+        int r = numa_mask_parse(value, &m);
+
+        if (r < 0)
+                return r;
+        if (numa_mask_empty(&m))
+                return -EINVAL;
+        if (m.high)
+                return -ERANGE;
+        memcpy(field, &m, sizeof(m));
+        return 0;
+}
+
+static const char *format_nodes_key(const void *field, char *buf, size_t size)
+{
+        struct numa_mask m;
+
+        memcpy(&m, field, sizeof(m));
+        return numa_mask_format(&m, buf, size);
+}
+
 #define BOOL_KEY(sec, key, type, field)                                                                      \
         {                                                                                                    \
                 sec, key, parse_bool_key, format_bool_key, offsetof(type, field), sizeof(bool), 0, 0,        \
@@ -504,6 +528,14 @@ static const struct config_key config_keys[] = {
          * (found by fuzz_config's round trip). */
         { SECTION_DOMAIN, "cgroup", parse_path_key, format_path_key, offsetof(struct config_domain, cgroup),
           CONFIG_PATH_MAX, 0, 190, "an absolute path under the cgroup mount of at most 190 characters" },
+        /* A NUMA node set instead of a cgroup (numa.h): the nodes given,
+         * or the memory nodes of a cpuset cgroup, followed as they change.
+         * "cpuset = " leaves 190 characters like "cgroup = ". */
+        { SECTION_DOMAIN, "nodes", parse_nodes_key, format_nodes_key, offsetof(struct config_domain, nodes),
+          sizeof(struct numa_mask), 0, 0, "NUMA node numbers from 0 to 63, like 0-1,4" },
+        { SECTION_DOMAIN, "cpuset", parse_path_key, format_path_key, offsetof(struct config_domain, cpuset),
+          CONFIG_PATH_MAX, 0, 190,
+          "an absolute path under the cpuset cgroup mount of at most 190 characters" },
 
         /* [rule NAME]: config_dump() writes the matchers that are given and
          * the actions that are set, never "prefer" (it writes "tier"). The
@@ -809,9 +841,10 @@ static bool rule_has_matcher(const struct rule_match *m)
  * [rule NAME] of the file something to match and something to do. */
 static int parser_section_end(struct config_parser *p)
 {
-        if (p->section == SECTION_DOMAIN && p->domain->cgroup[0] == '\0')
-                return parser_fail(p, -EINVAL, p->section_line, "missing 'cgroup' in section [%s]",
-                                   p->section_text);
+        if (p->section == SECTION_DOMAIN && p->domain->cgroup[0] == '\0' &&
+            numa_mask_empty(&p->domain->nodes) && p->domain->cpuset[0] == '\0')
+                return parser_fail(p, -EINVAL, p->section_line,
+                                   "missing 'cgroup', 'nodes' or 'cpuset' in section [%s]", p->section_text);
         if (p->section == SECTION_RULE && !p->rule->builtin) {
                 if (!rule_has_matcher(&p->rule->match))
                         return parser_fail(p, -EINVAL, p->section_line,
@@ -994,6 +1027,28 @@ static int parser_rule_conflict(const struct config_parser *p, const struct conf
         return -1;
 }
 
+/* What a [domain NAME] is comes from exactly one of these keys: the one
+ * of them already given in the section other than k, or -1. */
+static int parser_domain_conflict(const struct config_parser *p, const struct config_key *k)
+{
+        static const char *const kinds[] = { "cgroup", "nodes", "cpuset" };
+        bool is_kind = false;
+
+        for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+                is_kind |= strcmp(k->name, kinds[i]) == 0;
+        if (k->section != SECTION_DOMAIN || !is_kind)
+                return -1;
+        for (size_t j = 0; j < N_KEYS; j++) {
+                if (&config_keys[j] == k || config_keys[j].section != SECTION_DOMAIN ||
+                    !p->domain_seen[p->domain_index][j])
+                        continue;
+                for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+                        if (strcmp(config_keys[j].name, kinds[i]) == 0)
+                                return (int)j;
+        }
+        return -1;
+}
+
 static int parser_set(struct config_parser *p, const char *name, const char *value)
 {
         const struct config_key *k;
@@ -1022,6 +1077,12 @@ static int parser_set(struct config_parser *p, const char *name, const char *val
                 return parser_fail(p, -EINVAL, p->lineno,
                                    "duplicate key '%s' in section [%s] (first set on line %u)", name,
                                    p->section_text, *seen);
+        if (p->section == SECTION_DOMAIN && (other = parser_domain_conflict(p, k)) >= 0)
+                return parser_fail(p, -EINVAL, p->lineno,
+                                   "conflicting keys '%s' and '%s' in section [%s] (first set on line %u; "
+                                   "a domain is a cgroup, nodes or a cpuset)",
+                                   name, config_keys[other].name, p->section_text,
+                                   p->domain_seen[p->domain_index][other]);
         if (p->section == SECTION_RULE && (other = parser_rule_conflict(p, k)) >= 0)
                 return parser_fail(p, -EINVAL, p->lineno,
                                    "conflicting keys '%s' and '%s' in section [%s] (first set on line %u)",
@@ -1204,6 +1265,8 @@ static void dump_keys(struct dump *d, enum config_section section, const struct 
                 if (k->section != section)
                         continue;
                 k->format(config_key_field_const(k, c, dom), value, sizeof(value));
+                if (section == SECTION_DOMAIN && value[0] == '\0')
+                        continue; /* cgroup, nodes or cpuset: the ones not given */
                 dump_printf(d, "%s = %s\n", k->name, value);
         }
 }

@@ -16,6 +16,7 @@
 
 #include "badness.h"
 #include "level.h"
+#include "numa.h"
 #include "rules.h"
 
 #define CONFIG_DOMAINS_MAX 32
@@ -30,8 +31,11 @@
 #define CONFIG_DUMP_MAX (32768 + CONFIG_RULES_MAX * 1152)
 
 struct config_domain {
-        char name[CONFIG_NAME_MAX];   /* from the section "[domain NAME]" */
+        char name[CONFIG_NAME_MAX]; /* from the section "[domain NAME]" */
+        /* Exactly one of the three is given (the others are empty): */
         char cgroup[CONFIG_PATH_MAX]; /* path under the cgroup mount, "/app.slice" */
+        struct numa_mask nodes;       /* NUMA nodes, "nodes = 0-1" (0 to 63) */
+        char cpuset[CONFIG_PATH_MAX]; /* a cpuset cgroup whose memory nodes count, "/web" */
         bool has_levels;              /* levels below override the global ones */
         struct level_config levels;
 };

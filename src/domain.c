@@ -4,7 +4,10 @@
  * it, and its level. The system domain reads /proc/meminfo and
  * /proc/pressure/memory; a cgroup v2 domain reads memory.{max,current,
  * events,pressure}; a cgroup v1 domain uses the memory controller's eventfd
- * notifications.
+ * notifications. A NUMA node set reads its nodes' meminfo (numa.h); it has
+ * no pressure file of its own, but stalls on its nodes show in the
+ * system's PSI, so it is sampled whenever the system domain is, and on its
+ * own headroom timer.
  *
  * PSI reports stalls, not headroom: on a machine without swap a fast
  * allocator can reach the OOM killer before any stall shows. So every
@@ -33,6 +36,8 @@ const char *domain_kind_to_string(enum domain_kind k)
                 return "cgroup-v1";
         case DOMAIN_CGROUP_V2:
                 return "cgroup-v2";
+        case DOMAIN_NODES:
+                return "nodes";
         }
         return "unknown";
 }
@@ -77,6 +82,21 @@ static uint64_t swap_total_kib(struct domain *d)
         return mi.swap_total_kib;
 }
 
+static void domain_append_watch(struct domain *d, const char *what);
+
+/* What a node set is and what wakes it, for status: "nodes 0-1
+ * (fs/cgroup/web/cpuset.mems.effective), with the system domain". */
+static void domain_nodes_watch(struct domain *d)
+{
+        char list[NUMA_MASK_TEXT_MAX];
+        const char *cpuset = d->numa.source == NUMA_SOURCE_CPUSET ? d->numa.cpuset_file : NULL;
+
+        /* Cut to fit watch (160): long lists and paths are rare. */
+        snprintf(d->watch, sizeof(d->watch), "nodes %.60s%s%.64s%s, with the system domain",
+                 numa_mask_format(&d->numa.mask, list, sizeof(list)), cpuset ? " (" : "",
+                 cpuset ? cpuset : "", cpuset ? ")" : "");
+}
+
 /* Reads memory figures; sets allowable and available. */
 static int domain_read_memory(struct domain *d)
 {
@@ -91,6 +111,23 @@ static int domain_read_memory(struct domain *d)
                         return r;
                 allowable_kib = meminfo_allowable_kib(&mi);
                 available_kib = meminfo_available_kib(&mi);
+        } else if (d->kind == DOMAIN_NODES) {
+                struct numa_memory nm;
+
+                r = numa_domain_read(&d->numa, d->manager->meminfo_fd, &nm);
+                if (r < 0)
+                        return r;
+                if (d->numa.mask_changed) {
+                        char list[NUMA_MASK_TEXT_MAX];
+                        log_info("domain %s: %s now allows nodes %s", d->name, d->numa.cpuset_file,
+                                 numa_mask_format(&d->numa.mask, list, sizeof(list)));
+                        if (d->timer_source) { /* started: keep ", headroom timer" */
+                                domain_nodes_watch(d);
+                                domain_append_watch(d, "headroom timer");
+                        }
+                }
+                allowable_kib = nm.allowable_kib;
+                available_kib = nm.available_kib;
         } else {
                 enum cgroup_version v = d->kind == DOMAIN_CGROUP_V2 ? CGROUP_V2 : CGROUP_V1;
 
@@ -158,6 +195,11 @@ void domain_check(struct domain *d)
         }
         if (d->level >= TRIAGE_LEVEL_CRITICAL)
                 (void)act_on_domain(d);
+        /* Node sets have no pressure file: the system's wake-ups are theirs. */
+        if (d->kind == DOMAIN_SYSTEM)
+                for (size_t i = 0; i < MANAGER_DOMAINS_MAX; i++)
+                        if (d->manager->domains[i].in_use && d->manager->domains[i].kind == DOMAIN_NODES)
+                                domain_check(&d->manager->domains[i]);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -317,7 +359,7 @@ int domain_start(struct domain *d)
         if (r < 0)
                 return log_error_errno(r, "domain %s: cannot read its memory figures", d->name);
 
-        if (d->kind != DOMAIN_CGROUP_V1) {
+        if (d->kind == DOMAIN_SYSTEM || d->kind == DOMAIN_CGROUP_V2) {
                 r = domain_watch_psi(d);
                 if (r < 0) {
                         log_warning_errno(
@@ -329,8 +371,10 @@ int domain_start(struct domain *d)
                         snprintf(d->watch, sizeof(d->watch), "adaptive timer only (no PSI)");
                 }
         }
-        if (d->kind != DOMAIN_SYSTEM)
+        if (d->kind == DOMAIN_CGROUP_V1 || d->kind == DOMAIN_CGROUP_V2)
                 domain_watch_cgroup_events(d);
+        if (d->kind == DOMAIN_NODES)
+                domain_nodes_watch(d);
 
         r = sd_event_add_time_relative(m->event, &d->timer_source, CLOCK_MONOTONIC, 0, 0, on_timer, d);
         if (r < 0)
@@ -368,5 +412,6 @@ void domain_stop(struct domain *d)
         close_fd(&d->psi_fd);
         close_fd(&d->psi_trigger_fd);
         close_fd(&d->cgfd);
+        numa_domain_close(&d->numa);
         d->in_use = false;
 }

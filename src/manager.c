@@ -105,8 +105,11 @@ struct domain *manager_find_domain(struct manager *m, const char *name)
 void manager_policy_domain(const struct manager *m, const struct domain *d, struct policy_domain *ret)
 {
         *ret = (struct policy_domain){
-                .cgroup_path = d->kind == DOMAIN_SYSTEM ? NULL : d->cgroup_path,
+                .cgroup_path = d->kind == DOMAIN_CGROUP_V1 || d->kind == DOMAIN_CGROUP_V2 ? d->cgroup_path
+                                                                                          : NULL,
                 .version = d->kind == DOMAIN_CGROUP_V1 ? CGROUP_V1 : CGROUP_V2,
+                .has_nodes = d->kind == DOMAIN_NODES,
+                .nodes = d->numa.mask,
                 .allowable_kib = d->allowable_kib,
                 .page_kib = m->page_kib,
                 .mode = m->config.badness,
@@ -177,6 +180,47 @@ static int manager_add_cgroup_domain(struct manager *m, const char *name, const 
                 return log_error_errno(r, "domain %s: cannot open cgroup %s", name, path);
         }
         int r = domain_start(d);
+        if (r < 0) {
+                domain_stop(d);
+                return r;
+        }
+        return 0;
+}
+
+/* Adds and starts a NUMA node-set domain: cd's nodes, or its cpuset's. */
+static int manager_add_nodes_domain(struct manager *m, const struct config_domain *cd)
+{
+        char list[NUMA_MASK_TEXT_MAX];
+        int r;
+
+        struct domain *d = manager_new_domain(m);
+        if (!d)
+                return log_error_errno(ENOSPC, "domain %s: too many domains (at most %d)", cd->name,
+                                       MANAGER_DOMAINS_MAX);
+        strscpy(d->name, cd->name, sizeof(d->name));
+        d->kind = DOMAIN_NODES;
+        d->configured = true;
+        d->levels = cd->levels;
+        if (cd->cpuset[0]) {
+                r = numa_domain_open_cpuset(&d->numa, m->sysfd, m->mounts.v2, cd->cpuset);
+                if (r < 0) {
+                        d->in_use = false;
+                        return log_error_errno(r, "domain %s: cannot read the memory nodes of cpuset %s%s",
+                                               cd->name, cd->cpuset,
+                                               r == -ENOENT ? " (no such cpuset cgroup, or a node "
+                                                              "without meminfo)"
+                                                            : "");
+                }
+        } else {
+                r = numa_domain_open_nodes(&d->numa, m->sysfd, &cd->nodes);
+                if (r < 0) {
+                        d->in_use = false;
+                        return log_error_errno(r, "domain %s: cannot open the meminfo of nodes %s%s",
+                                               cd->name, numa_mask_format(&cd->nodes, list, sizeof(list)),
+                                               r == -ENOENT ? " (no such node)" : "");
+                }
+        }
+        r = domain_start(d);
         if (r < 0) {
                 domain_stop(d);
                 return r;
@@ -273,7 +317,7 @@ static int manager_rescan_cgroups(struct manager *m)
                 struct domain *d = &m->domains[i];
                 struct cgroup_memory mem;
 
-                if (!d->in_use || d->kind == DOMAIN_SYSTEM)
+                if (!d->in_use || d->kind == DOMAIN_SYSTEM || d->kind == DOMAIN_NODES)
                         continue;
                 r = cgroup_read_memory(d->cgfd, v, &mem);
                 if (r >= 0 && (d->configured || cgroup_limit_is_set(mem.limit_bytes)))
@@ -320,7 +364,10 @@ static int manager_start_domains(struct manager *m)
 
         for (size_t i = 0; i < m->config.n_domains; i++) {
                 const struct config_domain *cd = &m->config.domains[i];
-                r = manager_add_cgroup_domain(m, cd->name, cd->cgroup, &cd->levels, true);
+                if (cd->cgroup[0])
+                        r = manager_add_cgroup_domain(m, cd->name, cd->cgroup, &cd->levels, true);
+                else
+                        r = manager_add_nodes_domain(m, cd);
                 if (r < 0)
                         return r;
         }
@@ -624,6 +671,12 @@ void manager_client_unregister(struct manager *m, struct client *c)
         log_info("client %s (pid %d) unregistered", c->name, (int)c->pid);
         /* Its answers live on in the record if it is a victim. */
         act_client_answered(m, c);
+        if (m->chooser_id == c->id) {
+                /* A chooser gone mid-choice: the policy decides now. */
+                if (m->choosing)
+                        chooser_end(m->choosing, CHOOSE_TIMEOUT, 0);
+                m->chooser_id = 0;
+        }
         clients_remove(&m->clients, c);
 }
 

@@ -33,6 +33,7 @@
 #include "history.h"
 #include "level.h"
 #include "meminfo.h"
+#include "numa.h"
 #include "policy.h"
 #include "proc.h"
 #include "psi.h"
@@ -49,6 +50,7 @@ enum domain_kind {
         DOMAIN_SYSTEM,
         DOMAIN_CGROUP_V1,
         DOMAIN_CGROUP_V2,
+        DOMAIN_NODES, /* a NUMA node set: `nodes =` or a cpuset's (numa.h) */
 };
 
 struct manager;
@@ -61,6 +63,7 @@ struct domain {
         char cgroup_path[CGROUP_PATH_MAX]; /* relative to the hierarchy's root */
         bool configured;                   /* from the config or the command line */
         int cgfd;                          /* the cgroup's directory, -1 for the system */
+        struct numa_domain numa;           /* DOMAIN_NODES: its node files, held open */
 
         struct level_config levels;
         struct level_thresholds thresholds;

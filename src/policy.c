@@ -5,6 +5,8 @@
 
 bool policy_domain_contains(const struct policy_domain *d, const struct proc_entry *p)
 {
+        if (d->has_nodes && !numa_mask_subset(&p->mems_allowed, &d->nodes))
+                return false;
         if (!d->cgroup_path)
                 return true;
         const char *member = d->version == CGROUP_V2 ? p->cgroup_v2 : p->cgroup_v1_memory;

@@ -4,7 +4,10 @@
  * and the domain's figures, returns candidates worst first. No I/O.
  *
  * A process is a candidate of a domain when it is inside the domain (any
- * process for the system; at or below the cgroup for a cgroup domain). It
+ * process for the system; at or below the cgroup for a cgroup domain; for
+ * a node-set domain, one whose Mems_allowed lies within the nodes: the
+ * kernel's cpuset-constrained OOM looks at the tasks that may allocate
+ * there, and one that may also allocate elsewhere is not limited by them). It
  * is never a victim when it is PID 1, a kernel thread, has no memory
  * (zombie), has oom_score_adj -1000, or is the daemon itself: such entries
  * are kept in the ranking only when asked for (`include_excluded`), last,
@@ -18,6 +21,7 @@
 
 #include "badness.h"
 #include "cgroup.h"
+#include "numa.h"
 #include "proc.h"
 
 enum policy_exclusion {
@@ -37,6 +41,10 @@ struct policy_domain {
          * in, compared against the v2 or v1 path per `version`. */
         const char *cgroup_path;
         enum cgroup_version version;
+        /* A node-set domain (has_nodes): only processes whose
+         * mems_allowed is a subset of `nodes` (numa_mask_subset()). */
+        bool has_nodes;
+        struct numa_mask nodes;
         uint64_t allowable_kib;
         unsigned page_kib;
         enum badness_mode mode;

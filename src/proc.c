@@ -262,6 +262,29 @@ static const char *status_body(const char *buf)
         return body;
 }
 
+/* The node list after "Mems_allowed_list:" up to eol. Only a whole line
+ * counts: one cut off by the buffer could read "0-1" for "0-127". A list
+ * too long for nodes 0-63 holds higher nodes. A malformed list is unknown
+ * (empty) rather than an error, so the process is still seen. */
+static struct numa_mask status_mems(const char *s, const char *eol)
+{
+        struct numa_mask m = { 0, false };
+        char list[NUMA_MASK_TEXT_MAX];
+        size_t len = (size_t)(eol - s);
+
+        if (*eol != '\n')
+                return m;
+        if (len >= sizeof(list)) {
+                m.high = true;
+                return m;
+        }
+        memcpy(list, s, len);
+        list[len] = '\0';
+        if (numa_mask_parse(list, &m) < 0)
+                m = (struct numa_mask){ 0, false };
+        return m;
+}
+
 int proc_parse_status(const char *buf, struct proc_entry *e)
 {
         static const struct {
@@ -277,6 +300,7 @@ int proc_parse_status(const char *buf, struct proc_entry *e)
         uint64_t values[ARRAY_SIZE(keys)] = { 0 };
         bool have_uid = false, have_mm = false;
         uint64_t uid = 0;
+        struct numa_mask mems = { 0, false };
 
         for (const char *line = status_body(buf); *line;) {
                 const char *eol = strchrnul(line, '\n');
@@ -288,6 +312,8 @@ int proc_parse_status(const char *buf, struct proc_entry *e)
                         have_uid = true;
                 } else if (n > 6 && memcmp(line, "VmRSS:", 6) == 0) {
                         have_mm = true;
+                } else if (n >= 18 && memcmp(line, "Mems_allowed_list:", 18) == 0) {
+                        mems = status_mems(line + 18, eol);
                 } else {
                         for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
                                 size_t k = strlen(keys[i].key);
@@ -306,6 +332,7 @@ int proc_parse_status(const char *buf, struct proc_entry *e)
 
         e->uid = (uid_t)uid;
         e->has_mm = have_mm;
+        e->mems_allowed = mems;
         for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
                 memcpy((char *)e + keys[i].offset, &values[i], sizeof(uint64_t));
         return 0;

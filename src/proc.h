@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "numa.h"
+
 /* TASK_COMM_LEN is 16; stat shows the raw bytes. Room for 15 + NUL. */
 #define PROC_COMM_MAX 16
 /* Enough for the paths systemd makes for app scopes (~100 bytes measured
@@ -56,6 +58,10 @@ struct proc_entry {
         uint64_t rss_shmem_kib;
         uint64_t swap_kib; /* VmSwap */
         uint64_t pte_kib;  /* VmPTE: page-table bytes >> 10 */
+        /* Mems_allowed_list: the nodes its cpuset lets it allocate on.
+         * Empty when unknown (no CONFIG_CPUSETS, a malformed list, or the
+         * line cut off by a status file longer than the buffer). */
+        struct numa_mask mems_allowed;
 
         int oom_score_adj;    /* -1000..1000 */
         int kernel_oom_score; /* /proc/PID/oom_score, -1 when not read */

@@ -94,6 +94,8 @@ static void assert_config_equal(const struct config *a, const struct config *b)
         for (size_t i = 0; i < a->n_domains; i++) {
                 assert_string_equal(a->domains[i].name, b->domains[i].name);
                 assert_string_equal(a->domains[i].cgroup, b->domains[i].cgroup);
+                assert_true(numa_mask_equal(&a->domains[i].nodes, &b->domains[i].nodes));
+                assert_string_equal(a->domains[i].cpuset, b->domains[i].cpuset);
                 assert_int_equal(a->domains[i].has_levels, b->domains[i].has_levels);
                 assert_levels_equal(&a->domains[i].levels, &b->domains[i].levels);
         }
@@ -314,6 +316,92 @@ static void test_domain_inheritance(void **state)
         assert_threshold(&c.domains[1].levels.mem[TRIAGE_LEVEL_LOW], -1, 2 * GIB);
 }
 
+/* A domain is a cgroup, a set of NUMA nodes or a cpuset: exactly one. */
+static void test_node_domains(void **state)
+{
+        char buf[CONFIG_DUMP_MAX], err[CONFIG_ERROR_MAX];
+        struct config c, d;
+
+        load_ok("[domain n0]\n"
+                "nodes = 0\n"
+                "[domain web]\n"
+                "cpuset = /web\n"
+                "low = 20%\n"
+                "[domain far]\n"
+                "nodes = 8, 0-3 ,63\n"
+                "[domain app]\n"
+                "cgroup = /app.slice\n",
+                &c);
+        assert_int_equal(c.n_domains, 4);
+        assert_int_equal(c.domains[0].nodes.bits, 0x1);
+        assert_false(c.domains[0].nodes.high);
+        assert_string_equal(c.domains[0].cgroup, "");
+        assert_string_equal(c.domains[0].cpuset, "");
+        assert_false(c.domains[0].has_levels);
+        assert_string_equal(c.domains[1].cpuset, "/web");
+        assert_true(numa_mask_empty(&c.domains[1].nodes));
+        assert_string_equal(c.domains[1].cgroup, "");
+        assert_true(c.domains[1].has_levels);
+        assert_threshold(&c.domains[1].levels.mem[TRIAGE_LEVEL_LOW], 20, 0);
+        assert_int_equal(c.domains[2].nodes.bits, 0x10f | (UINT64_C(1) << 63));
+        assert_string_equal(c.domains[3].cgroup, "/app.slice");
+        assert_true(numa_mask_empty(&c.domains[3].nodes));
+        assert_string_equal(c.domains[3].cpuset, "");
+
+        /* The dump writes only the key given, the node list normalized,
+         * and loads back the same. */
+        assert_true(config_dump(&c, buf, sizeof(buf)) > 0);
+        assert_non_null(strstr(buf, "[domain n0]\nnodes = 0\n"));
+        assert_non_null(strstr(buf, "[domain web]\ncpuset = /web\n"));
+        assert_non_null(strstr(buf, "[domain far]\nnodes = 0-3,8,63\n"));
+        assert_non_null(strstr(buf, "[domain app]\ncgroup = /app.slice\n"));
+        assert_null(strstr(buf, "cgroup = \n"));
+        assert_null(strstr(buf, "nodes = \n"));
+        assert_null(strstr(buf, "cpuset = \n"));
+        assert_int_equal(config_load_string("dump", buf, &d, err, sizeof(err)), 0);
+        assert_config_equal(&c, &d);
+
+        static const struct {
+                const char *text, *error;
+        } bad[] = {
+                { "[domain n]\nnodes = 64\n",
+                  "t.conf:2: invalid value for 'nodes': '64' (expected NUMA node numbers from 0 to 63, like 0-1,4)" },
+                { "[domain n]\nnodes = 0-64\n",
+                  "t.conf:2: invalid value for 'nodes': '0-64' (expected NUMA node numbers from 0 to 63, like 0-1,4)" },
+                { "[domain n]\nnodes = 1-0\n",
+                  "t.conf:2: invalid value for 'nodes': '1-0' (expected NUMA node numbers from 0 to 63, like 0-1,4)" },
+                { "[domain n]\nnodes = node0\n",
+                  "t.conf:2: invalid value for 'nodes': 'node0' (expected NUMA node numbers from 0 to 63, like 0-1,4)" },
+                { "[domain n]\nnodes =\n",
+                  "t.conf:2: invalid value for 'nodes': '' (expected NUMA node numbers from 0 to 63, like 0-1,4)" },
+                { "[domain n]\nnodes = 0,\n",
+                  "t.conf:2: invalid value for 'nodes': '0,' (expected NUMA node numbers from 0 to 63, like 0-1,4)" },
+                { "[domain w]\ncpuset = web\n",
+                  "t.conf:2: invalid value for 'cpuset': 'web' (expected an absolute path under the cpuset cgroup mount of at most 190 characters)" },
+                { "[domain w]\ncpuset = /a/../b\n",
+                  "t.conf:2: invalid value for 'cpuset': '/a/../b' (expected an absolute path under the cpuset cgroup mount of at most 190 characters)" },
+                { "[domain x]\ncgroup = /x\nnodes = 0\n",
+                  "t.conf:3: conflicting keys 'nodes' and 'cgroup' in section [domain x] (first set on line 2; a domain is a cgroup, nodes or a cpuset)" },
+                { "[domain x]\n# the nodes\nnodes = 0-1\nlow = 5%\ncpuset = /x\n",
+                  "t.conf:5: conflicting keys 'cpuset' and 'nodes' in section [domain x] (first set on line 3; a domain is a cgroup, nodes or a cpuset)" },
+                { "[domain x]\ncpuset = /x\ncgroup = /x\n",
+                  "t.conf:3: conflicting keys 'cgroup' and 'cpuset' in section [domain x] (first set on line 2; a domain is a cgroup, nodes or a cpuset)" },
+                { "[domain x]\nnodes = 0\nnodes = 1\n",
+                  "t.conf:3: duplicate key 'nodes' in section [domain x] (first set on line 2)" },
+                { "[domain x]\nlow = 5%\n[domain y]\nnodes = 0\n",
+                  "t.conf:1: missing 'cgroup', 'nodes' or 'cpuset' in section [domain x]" },
+                { "[domain y]\nnodes = 0\n[rule r]\nname = x\nnodes = 0\n",
+                  "t.conf:5: unknown key 'nodes' in section [rule r]" },
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_load_error(bad[i].text, bad[i].error);
+
+        /* Keys of different domains do not conflict. */
+        load_ok("[domain a]\ncgroup = /a\n[domain b]\nnodes = 1\n[domain c]\ncpuset = /\n", &c);
+        assert_int_equal(c.n_domains, 3);
+        assert_string_equal(c.domains[2].cpuset, "/");
+}
+
 static void test_valid_edges(void **state)
 {
         struct config c;
@@ -490,9 +578,9 @@ static void test_structure_errors(void **state)
                 { "[domain]\ncgroup = /a\n", "t.conf:1: missing domain name: '[domain]'" },
                 { "[domainx]\n", "t.conf:1: unknown section [domainx]" },
                 { "[domain web]\ncritical = 5%\n[levels]\nlow = 30%\n",
-                  "t.conf:1: missing 'cgroup' in section [domain web]" },
+                  "t.conf:1: missing 'cgroup', 'nodes' or 'cpuset' in section [domain web]" },
                 { "[levels]\nlow = 30%\n\n[domain db]\n# nothing\n",
-                  "t.conf:4: missing 'cgroup' in section [domain db]" },
+                  "t.conf:4: missing 'cgroup', 'nodes' or 'cpuset' in section [domain db]" },
                 /* the first error is the one reported */
                 { "[levels]\nlow = 200%\n[bogus]\nlwo = 1\n",
                   "t.conf:2: invalid value for 'low': '200%' (expected a percentage 0..100% or a size like 512M)" },
@@ -618,7 +706,7 @@ static void test_broken_leaves_ret(void **state)
                                             "[levels]\nlow = 1G\n[domain x]\n",
                                             &c, err, sizeof(err)),
                          -EINVAL);
-        assert_string_equal(err, "t.conf:6: missing 'cgroup' in section [domain x]");
+        assert_string_equal(err, "t.conf:6: missing 'cgroup', 'nodes' or 'cpuset' in section [domain x]");
         assert_memory_equal(&c, &saved, sizeof(c));
 
         assert_int_equal(config_load(FIXTURES "/config/broken.conf", &c, err, sizeof(err)), -EINVAL);
@@ -731,7 +819,7 @@ static void test_man_examples(void **state)
                         assert_true(len < sizeof(text));
                 }
         }
-        assert_int_equal(examples, 4);
+        assert_int_equal(examples, 5);
         /* the last one is the container host: check what it says it does */
         assert_int_equal(c.n_domains, 1);
         assert_string_equal(c.domains[0].cgroup, "/system.slice/web.service");
@@ -1160,6 +1248,7 @@ int main(void)
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_load_file),
                 cmocka_unit_test(test_domain_inheritance),
+                cmocka_unit_test(test_node_domains),
                 cmocka_unit_test(test_valid_edges),
                 cmocka_unit_test(test_invalid_values),
                 cmocka_unit_test(test_structure_errors),

@@ -156,6 +156,79 @@ static void test_v1_paths(void **state)
         assert_true(policy_domain_contains(&d, &p));
 }
 
+static struct numa_mask nodes(uint64_t bits)
+{
+        return (struct numa_mask){ .bits = bits, .high = false };
+}
+
+static void test_node_domain(void **state)
+{
+        /* Nodes 0-1 with 256 MiB: 65536 pages. A process belongs when it
+         * may allocate only there; one that may also use node 2 or 3, or
+         * whose nodes are unknown, is not limited by the domain. */
+        struct policy_domain d = {
+                .has_nodes = true,
+                .nodes = nodes(0x3),
+                .allowable_kib = 262144,
+                .page_kib = 4,
+                .mode = BADNESS_KERNEL,
+                .self_pid = SELF,
+        };
+        entries[0].mems_allowed = nodes(0xf); /* init: everywhere */
+        entries[1].mems_allowed = nodes(0x1); /* 100 */
+        entries[2].mems_allowed = nodes(0x3); /* 101 */
+        entries[3].mems_allowed = nodes(0x2); /* 102 */
+        entries[4].mems_allowed = nodes(0x1); /* 103, adj -1000 */
+        entries[5].mems_allowed = nodes(0xf); /* 104: also nodes 2 and 3 */
+        entries[6].mems_allowed = nodes(0x3); /* the daemon */
+        entries[7].mems_allowed = nodes(0xf); /* kthreadd */
+        entries[8].mems_allowed = nodes(0x1); /* 105, zombie */
+        /* 106: unknown (no Mems_allowed_list) */
+
+        size_t n = policy_rank(&d, &table, false, out, 16);
+        /* Points (pages): 102: 256 + 1000 * 65536 / 1000 = 65792; 101:
+         * 16384; 100: 1024. */
+        assert_int_equal(n, 3);
+        assert_int_equal(out[0].proc->pid, 102);
+        assert_int_equal(out[0].badness.allowable_pages, 65536);
+        assert_int_equal(out[1].proc->pid, 101);
+        assert_int_equal(out[2].proc->pid, 100);
+
+        /* With the excluded: 103 (adj -1000), 105 (zombie), the daemon. */
+        n = policy_rank(&d, &table, true, out, 16);
+        assert_int_equal(n, 6);
+        assert_false(policy_domain_contains(&d, &entries[5])); /* 104 */
+        assert_false(policy_domain_contains(&d, &entries[0])); /* init */
+        assert_false(policy_domain_contains(&d, &entries[9])); /* 106, unknown */
+        assert_true(policy_domain_contains(&d, &entries[6]));  /* the daemon, excluded later */
+
+        /* Node 1 alone: only 102. */
+        d.nodes = nodes(0x2);
+        n = policy_rank(&d, &table, false, out, 16);
+        assert_int_equal(n, 1);
+        assert_int_equal(out[0].proc->pid, 102);
+
+        /* Allowed on a node past 63 too: not in a domain of low nodes. */
+        struct proc_entry far = proc(400, 100, 0, "/");
+        far.mems_allowed = (struct numa_mask){ .bits = 0x1, .high = true };
+        d.nodes = nodes(0x3);
+        assert_false(policy_domain_contains(&d, &far));
+
+        /* Nodes and a cgroup both given: both must hold. */
+        d.cgroup_path = "/a.slice";
+        d.version = CGROUP_V2;
+        n = policy_rank(&d, &table, false, out, 16);
+        /* 100, 101 and 102 are all in /a.slice; then 101 moves to node 2. */
+        assert_int_equal(n, 3);
+        entries[2].mems_allowed = nodes(0x4);
+        n = policy_rank(&d, &table, false, out, 16);
+        assert_int_equal(n, 2);
+
+        /* The system domain ignores the nodes. */
+        n = policy_rank(&system_domain, &table, false, out, 16);
+        assert_int_equal(n, 5);
+}
+
 static void test_nothing_to_kill(void **state)
 {
         struct proc_entry only[2] = { proc(1, 100, 0, "/"), proc(SELF, 100, 0, "/") };
@@ -181,6 +254,7 @@ int main(void)
                 cmocka_unit_test_setup(test_excluded_listed_last, setup),
                 cmocka_unit_test_setup(test_cgroup_domain, setup),
                 cmocka_unit_test(test_v1_paths),
+                cmocka_unit_test_setup(test_node_domain, setup),
                 cmocka_unit_test_setup(test_nothing_to_kill, setup),
                 cmocka_unit_test_setup(test_capacity_respected, setup),
         };

@@ -236,6 +236,56 @@ static void test_parse_status_malformed(void **state)
         }
 }
 
+static void test_parse_status_mems(void **state)
+{
+        static const char head[] = "State:\tS\nUid:\t0\t0\t0\t0\n";
+        char buf[512];
+        struct proc_entry e;
+
+        /* As the kernel prints it, after Mems_allowed. */
+        memset(&e, 0, sizeof(e));
+        snprintf(buf, sizeof(buf),
+                 "%sCpus_allowed_list:\t0-1\nMems_allowed:\t00000000,0000000d\n"
+                 "Mems_allowed_list:\t0,2-3\nvoluntary_ctxt_switches:\t1\n",
+                 head);
+        assert_int_equal(proc_parse_status(buf, &e), 0);
+        assert_int_equal(e.mems_allowed.bits, 0xd);
+        assert_false(e.mems_allowed.high);
+
+        /* Nodes past 63. */
+        snprintf(buf, sizeof(buf), "%sMems_allowed_list:\t0-127\n", head);
+        assert_int_equal(proc_parse_status(buf, &e), 0);
+        assert_int_equal(e.mems_allowed.bits, UINT64_MAX);
+        assert_true(e.mems_allowed.high);
+
+        /* No line (a kernel without cpusets): unknown, and an earlier
+         * value does not survive. */
+        snprintf(buf, sizeof(buf), "%sThreads:\t1\n", head);
+        assert_int_equal(proc_parse_status(buf, &e), 0);
+        assert_true(numa_mask_empty(&e.mems_allowed));
+
+        /* A line cut off by the end of the buffer: unknown, never "0-1"
+         * for "0-127". */
+        snprintf(buf, sizeof(buf), "%sMems_allowed_list:\t0-1", head);
+        assert_int_equal(proc_parse_status(buf, &e), 0);
+        assert_true(numa_mask_empty(&e.mems_allowed));
+
+        /* Malformed: unknown, but the process is still read. */
+        snprintf(buf, sizeof(buf), "%sMems_allowed_list:\t0-x\nVmRSS:\t4 kB\n", head);
+        assert_int_equal(proc_parse_status(buf, &e), 0);
+        assert_true(numa_mask_empty(&e.mems_allowed));
+        assert_true(e.has_mm);
+
+        /* A list longer than any of nodes 0-63 holds higher nodes. */
+        int n = snprintf(buf, sizeof(buf), "%sMems_allowed_list:\t", head);
+        for (int node = 0; node < 200; node += 2)
+                n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%d", node ? "," : "", node);
+        snprintf(buf + n, sizeof(buf) - (size_t)n, "\n");
+        assert_int_equal(proc_parse_status(buf, &e), 0);
+        assert_true(e.mems_allowed.high);
+        assert_false(numa_mask_subset(&e.mems_allowed, &(struct numa_mask){ UINT64_MAX, false }));
+}
+
 static void test_parse_cgroup(void **state)
 {
         struct proc_entry e;
@@ -401,6 +451,8 @@ static void test_read_fixture_normal(void **state)
         assert_string_equal(e.cgroup_v1_memory, "/user.slice/user-1000.slice/session-2.scope");
         assert_string_equal(e.cmdline, "sleep 300");
         assert_false(e.cmdline_truncated);
+        assert_int_equal(e.mems_allowed.bits, 0x1); /* node 0 */
+        assert_false(e.mems_allowed.high);
 
         /* Without the optional files, their fields stay empty. */
         assert_int_equal(proc_read_pid(fd, 1000, 0, &e), 0);
@@ -456,6 +508,7 @@ static void test_read_fixture_special(void **state)
         assert_string_equal(e.cgroup_v1_memory, "");
         assert_true(e.has_mm);
         assert_int_equal(e.rss_anon_kib, 96);
+        assert_int_equal(e.mems_allowed.bits, 0x2); /* node 1 only */
 
         /* newline in the name */
         assert_int_equal(proc_read_pid(fd, 1003, PROC_READ_ALL, &e), 0);
@@ -588,6 +641,12 @@ static void test_read_self(void **state)
         assert_non_null(strstr(e.cmdline, "test_proc"));
         assert_true(e.kernel_oom_score >= 0);
         assert_true(e.cgroup_v2[0] == '/' || e.cgroup_v1_memory[0] == '/');
+        /* Every kernel with cpusets prints the nodes; a task may always
+         * allocate somewhere. */
+        char status[4096];
+        if (read_file_at(fd, "self/status", status, sizeof(status)) > 0 &&
+            strstr(status, "\nMems_allowed_list:"))
+                assert_false(numa_mask_empty(&e.mems_allowed));
 
         assert_int_equal(proc_read_start_time(fd, getpid(), &ticks), 0);
         assert_int_equal(ticks, e.start_time_ticks);
@@ -671,6 +730,7 @@ int main(void)
                 cmocka_unit_test(test_parse_status),
                 cmocka_unit_test(test_parse_status_hostile),
                 cmocka_unit_test(test_parse_status_malformed),
+                cmocka_unit_test(test_parse_status_mems),
                 cmocka_unit_test(test_parse_cgroup),
                 cmocka_unit_test(test_parse_cgroup_malformed),
                 cmocka_unit_test(test_parse_cmdline),
