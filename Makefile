@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 20
 DEPS = gcc make meson ninja-build pkg-config libsystemd-dev libinih-dev libcmocka-dev \
        clang libclang-rt-14-dev cppcheck clang-format \
        qemu-system-x86 busybox-static cpio \
-       dbus-daemon libglib2.0-dev libglib2.0-bin xvfb libxcb1-dev libxcb-res0-dev
+       dbus-daemon libglib2.0-dev libglib2.0-bin xvfb libxcb1-dev libxcb-res0-dev tmux
 
 .PHONY: all deps build run check unit san fuzz lint integration vm install clean
 

@@ -9,7 +9,8 @@
  *     with triage_reply_saved() before the deadline,
  *   - ask it to save and exit (EmergencyClose), to be answered with
  *     triage_reply_closing() and an exit before the deadline; the
- *     application is killed after that.
+ *     application is killed after that;
+ *   - ask a chooser which application to close (triage_register_chooser).
  *
  * The library is plain C with no dependencies and never blocks except in
  * triage_connect(). It fits any event loop: watch triage_get_fd() for
@@ -23,7 +24,9 @@
 #ifndef TRIAGE_H
 #define TRIAGE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -112,6 +115,77 @@ int triage_reply_closing(struct triage_client *client, uint32_t serial);
 /* Unregisters (without waiting), closes the connection and frees the
  * client. NULL is allowed. */
 void triage_disconnect(struct triage_client *client);
+
+/*
+ * Choosers (since libtriage 0.2). When memory is critical and a person is
+ * at the machine, the daemon can freeze the application in use and ask a
+ * chooser (a terminal program, a desktop agent) which application to
+ * close. A chooser is a client that called triage_register_chooser().
+ */
+
+/* The about_type of an error callback refusing chooser messages. */
+#define TRIAGE_MESSAGE_CHOOSER 5 /* triage_register_chooser() refused */
+#define TRIAGE_MESSAGE_PICK                                                                                  \
+        6 /* triage_pick() refused: EPROTO too late or
+                                  * no choice open, EPERM not this user's,
+                                  * ESRCH not a candidate */
+
+/* Candidates offered at once, at most. */
+#define TRIAGE_CHOICES_MAX 8
+
+/* Flags of a candidate. */
+#define TRIAGE_CHOICE_SAVED 0x1u       /* it saved its state when asked */
+#define TRIAGE_CHOICE_RECOMMENDED 0x2u /* the policy would close this one */
+#define TRIAGE_CHOICE_FROZEN 0x4u      /* frozen until the choice ends */
+
+/* One candidate: an application, named by the pid of its leader. This
+ * struct does not change size (choices come as an array of it). */
+struct triage_choice {
+        pid_t leader; /* pass to triage_pick() */
+        uid_t uid;
+        uint64_t memory_kib; /* what closing it frees, about */
+        uint64_t idle_sec;   /* since it was last used */
+        uint32_t flags;      /* TRIAGE_CHOICE_* */
+        char name[TRIAGE_NAME_MAX + 1];
+};
+
+/* How a choice ended (choose_done's result). */
+#define TRIAGE_CHOOSE_PICKED 0    /* the pick is being closed */
+#define TRIAGE_CHOOSE_POLICY 1    /* the chooser let the policy decide */
+#define TRIAGE_CHOOSE_TIMEOUT 2   /* no pick in time: the policy decided */
+#define TRIAGE_CHOOSE_FLOOR 3     /* memory ran out first: the policy acted */
+#define TRIAGE_CHOOSE_CANCELLED 4 /* memory came back: nothing is closed */
+
+/* Any of these may be NULL. Like the others they run inside
+ * triage_dispatch() and get the userdata given to triage_connect(). */
+struct triage_chooser_callbacks {
+        /* The daemon accepted this chooser (and says so again after each
+         * choice): how many applications and choosers are registered. */
+        void (*ready)(struct triage_client *client, uint32_t applications, uint32_t choosers, void *userdata);
+        /* Pick one of choices[0..n) (best victim first) with
+         * triage_pick(serial, ...) within deadline_msec, or pass 0 to let
+         * the policy decide. choices is valid during the call only. */
+        void (*choose)(struct triage_client *client, uint32_t serial, uint32_t deadline_msec,
+                       const struct triage_choice *choices, size_t n, void *userdata);
+        /* The choice serial ended: result is a TRIAGE_CHOOSE_* value, victim
+         * the leader being closed (0: none). */
+        void (*choose_done)(struct triage_client *client, uint32_t serial, int result, pid_t victim,
+                            void *userdata);
+};
+
+/*
+ * Makes this client a chooser; cb is copied. Does not wait: the daemon
+ * answers with the ready callback, or refuses with the error callback
+ * (about_type TRIAGE_MESSAGE_CHOOSER). Returns 0, -EALREADY (already
+ * asked), -EINVAL (cb NULL), -EAGAIN, or the error of a dead client.
+ */
+int triage_register_chooser(struct triage_client *client, const struct triage_chooser_callbacks *cb);
+
+/* Answers a choose callback: close the candidate whose leader is leader,
+ * or leader 0: let the policy decide. Returns 0, -EINVAL (a negative
+ * leader), -EAGAIN, or the error of a dead client; the daemon's refusal
+ * comes to the error callback (about_type TRIAGE_MESSAGE_PICK). */
+int triage_pick(struct triage_client *client, uint32_t serial, pid_t leader);
 
 #ifdef __cplusplus
 }

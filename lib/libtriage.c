@@ -38,12 +38,30 @@
 
 _Static_assert(TRIAGE_NAME_MAX + 1 == PROTO_NAME_MAX, "triage.h and proto.h agree on names");
 _Static_assert(TRIAGE_STATE_REF_MAX + 1 == PROTO_STATE_REF_MAX, "triage.h and proto.h agree on state refs");
+_Static_assert(TRIAGE_MESSAGE_CHOOSER == PROTO_CHOOSER && TRIAGE_MESSAGE_PICK == PROTO_PICK,
+               "triage.h and proto.h agree on message types");
+_Static_assert(TRIAGE_CHOICES_MAX == PROTO_CHOICES_MAX, "triage.h and proto.h agree on choices");
+_Static_assert(TRIAGE_CHOICE_SAVED == PROTO_CHOICE_SAVED &&
+                       TRIAGE_CHOICE_RECOMMENDED == PROTO_CHOICE_RECOMMENDED &&
+                       TRIAGE_CHOICE_FROZEN == PROTO_CHOICE_FROZEN,
+               "triage.h and proto.h agree on choice flags");
+_Static_assert(TRIAGE_CHOOSE_PICKED == PROTO_CHOOSE_PICKED && TRIAGE_CHOOSE_POLICY == PROTO_CHOOSE_POLICY &&
+                       TRIAGE_CHOOSE_TIMEOUT == PROTO_CHOOSE_TIMEOUT &&
+                       TRIAGE_CHOOSE_FLOOR == PROTO_CHOOSE_FLOOR &&
+                       TRIAGE_CHOOSE_CANCELLED == PROTO_CHOOSE_CANCELLED,
+               "triage.h and proto.h agree on how a choice ends");
+/* Part of the ABI: an application indexes the array of choices with it. */
+_Static_assert(sizeof(struct triage_choice) == 96, "struct triage_choice does not change size");
 
 struct triage_client {
         int fd;
         uint64_t id;
         struct triage_callbacks cb;
         void *userdata;
+        /* Set by triage_register_chooser(): CHOOSE and CHOOSE_DONE are
+         * ignored before. */
+        bool chooser;
+        struct triage_chooser_callbacks chooser_cb;
         /* 0 while usable, else the -errno that ended the connection. */
         int dead;
         /* A callback called triage_disconnect(): free when the dispatch
@@ -219,6 +237,27 @@ TRIAGE_PUBLIC int triage_get_fd(struct triage_client *c)
         return c ? c->fd : -EINVAL;
 }
 
+/* The wire's candidates, as the API has them (proto_validate() checked
+ * n, the leaders and the names' NULs). */
+static void handle_choose(struct triage_client *c, const struct proto_choose *m)
+{
+        struct triage_choice choices[TRIAGE_CHOICES_MAX];
+
+        if (!c->chooser || !c->chooser_cb.choose)
+                return;
+        memset(choices, 0, sizeof(choices));
+        for (uint32_t i = 0; i < m->n; i++) {
+                const struct proto_choice *pc = &m->choices[i];
+                choices[i].leader = pc->leader;
+                choices[i].uid = pc->uid;
+                choices[i].memory_kib = pc->memory_kib;
+                choices[i].idle_sec = pc->idle_sec;
+                choices[i].flags = pc->flags;
+                memcpy(choices[i].name, pc->name, sizeof(choices[i].name));
+        }
+        c->chooser_cb.choose(c, m->serial, m->deadline_msec, choices, m->n, c->userdata);
+}
+
 /* Runs the callback for one valid message. Returns 0 or -EBADMSG. */
 static int handle_message(struct triage_client *c, uint16_t type, const union proto_message *m)
 {
@@ -239,6 +278,19 @@ static int handle_message(struct triage_client *c, uint16_t type, const union pr
         case PROTO_ERROR:
                 if (c->cb.error)
                         c->cb.error(c, m->error.errnum, m->error.about_type, c->userdata);
+                return 0;
+        case PROTO_CHOOSER_READY:
+                if (c->chooser && c->chooser_cb.ready)
+                        c->chooser_cb.ready(c, m->chooser_ready.applications, m->chooser_ready.choosers,
+                                            c->userdata);
+                return 0;
+        case PROTO_CHOOSE:
+                handle_choose(c, &m->choose);
+                return 0;
+        case PROTO_CHOOSE_DONE:
+                if (c->chooser && c->chooser_cb.choose_done)
+                        c->chooser_cb.choose_done(c, m->choose_done.serial, (int)m->choose_done.result,
+                                                  m->choose_done.victim, c->userdata);
                 return 0;
         default:
                 /* REGISTERED twice: not a daemon we understand. */
@@ -336,4 +388,31 @@ TRIAGE_PUBLIC void triage_disconnect(struct triage_client *c)
                 return;
         }
         client_free(c);
+}
+
+TRIAGE_PUBLIC int triage_register_chooser(struct triage_client *c, const struct triage_chooser_callbacks *cb)
+{
+        struct proto_chooser m;
+
+        if (!c || !cb)
+                return -EINVAL;
+        if (c->chooser)
+                return -EALREADY;
+        proto_pack_chooser(&m);
+        int r = send_message(c, &m, sizeof(m));
+        if (r < 0)
+                return r;
+        c->chooser_cb = *cb;
+        c->chooser = true;
+        return 0;
+}
+
+TRIAGE_PUBLIC int triage_pick(struct triage_client *c, uint32_t serial, pid_t leader)
+{
+        struct proto_pick m;
+
+        if (!c || leader < 0)
+                return -EINVAL;
+        proto_pack_pick(&m, serial, (int32_t)leader);
+        return send_message(c, &m, sizeof(m));
 }

@@ -19,6 +19,11 @@
  *     misses messages, and a small send buffer caps what it can pin in
  *     the kernel.
  * A client that goes away, for any reason, is unregistered.
+ *
+ * A registered client may become a chooser (CHOOSER): it is offered the
+ * candidates at the critical level (CHOOSE) and answers PICK. Its refused
+ * picks (too late, not its to pick, not a candidate) only get an ERROR: a
+ * person who pressed a key a moment after the deadline did nothing wrong.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,7 +53,8 @@
 /* The kernel doubles it to 16 KiB: room for about 20 unread messages
  * (measured: 22 of 16 bytes, 13 of 268), ample for a client that is
  * merely slow, and 256 connections pin at most 4 MiB of kernel memory
- * instead of 256 x 208 KiB with the default. */
+ * instead of 256 x 208 KiB with the default. A chooser gets one CHOOSE
+ * (792 bytes) per choice, and one choice is open at a time. */
 #define APPSOCK_SNDBUF 8192
 #define APPSOCK_BACKLOG 64
 /* Packets and connections handled per wake-up, so one busy peer cannot
@@ -58,6 +64,12 @@
 
 _Static_assert(PROTO_NAME_MAX == CLIENT_NAME_MAX, "proto.h and clients.h agree on names");
 _Static_assert(PROTO_STATE_REF_MAX == CLIENT_STATE_REF_MAX, "proto.h and clients.h agree on state refs");
+_Static_assert(PROTO_CHOICES_MAX == CHOICES_MAX, "proto.h and clients.h agree on choices");
+_Static_assert(PROTO_CHOOSE_PICKED == (int)CHOOSE_PICKED && PROTO_CHOOSE_POLICY == (int)CHOOSE_POLICY &&
+                       PROTO_CHOOSE_TIMEOUT == (int)CHOOSE_TIMEOUT &&
+                       PROTO_CHOOSE_FLOOR == (int)CHOOSE_FLOOR &&
+                       PROTO_CHOOSE_CANCELLED == (int)CHOOSE_CANCELLED,
+               "proto.h and clients.h agree on how a choice ends");
 
 struct appsock;
 
@@ -176,10 +188,71 @@ static int op_send_emergency_close(struct client *cl, uint32_t serial, uint64_t 
         return conn_send(c, &m, sizeof(m));
 }
 
+static int op_send_choose(struct client *cl, uint32_t serial, uint64_t deadline_msec,
+                          const struct choice *choices, size_t n)
+{
+        struct appsock_conn *c = cl->transport_data;
+        struct proto_choice pc[PROTO_CHOICES_MAX];
+        struct proto_choose m;
+
+        if (n == 0 || n > PROTO_CHOICES_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                const struct choice *ch = &choices[i];
+                uint32_t flags = (ch->saved ? PROTO_CHOICE_SAVED : 0) |
+                                 (ch->recommended ? PROTO_CHOICE_RECOMMENDED : 0) |
+                                 (ch->frozen ? PROTO_CHOICE_FROZEN : 0);
+                if (ch->leader <= 0)
+                        return -EINVAL;
+                proto_pack_choice(&pc[i], ch->leader, ch->uid, ch->memory_kib, ch->idle_sec, flags, ch->name);
+        }
+        int r = proto_pack_choose(&m, serial, clamp_msec(deadline_msec), pc, n);
+        if (r < 0)
+                return r;
+        return conn_send(c, &m, sizeof(m));
+}
+
+/* CHOOSER_READY with the counts as they are now. */
+static int send_chooser_ready(struct appsock_conn *c)
+{
+        const struct clients *cs = &c->appsock->manager->clients;
+        struct proto_chooser_ready m;
+        uint32_t applications = 0, choosers = 0;
+
+        for (size_t i = 0; i < CLIENTS_MAX; i++) {
+                if (!cs->table[i].in_use)
+                        continue;
+                if (cs->table[i].chooser)
+                        choosers++;
+                else
+                        applications++;
+        }
+        proto_pack_chooser_ready(&m, applications, choosers);
+        return conn_send(c, &m, sizeof(m));
+}
+
+static int op_send_choose_done(struct client *cl, uint32_t serial, enum choose_result result, pid_t victim)
+{
+        struct appsock_conn *c = cl->transport_data;
+        struct proto_choose_done m;
+
+        if ((unsigned)result >= _PROTO_CHOOSE_RESULT_MAX || victim < 0)
+                return -EINVAL;
+        proto_pack_choose_done(&m, serial, (enum proto_choose_result)result, victim);
+        int r = conn_send(c, &m, sizeof(m));
+        if (r < 0)
+                return r;
+        /* Back to waiting: with counts that may have changed meanwhile. */
+        (void)send_chooser_ready(c);
+        return 0;
+}
+
 static const struct client_ops appsock_ops = {
         .send_level = op_send_level,
         .send_save_state = op_send_save_state,
         .send_emergency_close = op_send_emergency_close,
+        .send_choose = op_send_choose,
+        .send_choose_done = op_send_choose_done,
 };
 
 static void conn_close(struct appsock_conn *c)
@@ -235,6 +308,15 @@ static int conn_register(struct appsock_conn *c, const struct proto_register *ms
         return 0;
 }
 
+/* A refusal that keeps the connection: ERROR about the message. */
+static void conn_refuse(struct appsock_conn *c, int err, uint16_t type)
+{
+        struct proto_error e;
+
+        proto_pack_error(&e, err, type);
+        (void)conn_send(c, &e, sizeof(e));
+}
+
 /* An answer (SAVED, CLOSING) for the manager. -EPROTO is answered but
  * forgiven: a client that saved just after its deadline sends one. */
 static int conn_answer(struct appsock_conn *c, uint16_t type, const union proto_message *msg)
@@ -250,9 +332,44 @@ static int conn_answer(struct appsock_conn *c, uint16_t type, const union proto_
         else
                 r = manager_client_closing(m, cl, msg->closing.serial);
         if (r == -EPROTO) {
-                struct proto_error e;
-                proto_pack_error(&e, r, type);
-                (void)conn_send(c, &e, sizeof(e));
+                conn_refuse(c, r, type);
+                return 0;
+        }
+        return r;
+}
+
+/* CHOOSER: the manager decides; a refusal is answered, not punished. */
+static int conn_chooser(struct appsock_conn *c)
+{
+        struct client *cl = conn_client(c);
+
+        if (!cl)
+                return -ENOTCONN;
+        if (cl->chooser) {
+                conn_refuse(c, -EALREADY, PROTO_CHOOSER);
+                return 0;
+        }
+        int r = manager_chooser_register(c->appsock->manager, cl);
+        if (r < 0) {
+                log_debug_errno(r, "app socket: pid %d: not a chooser", (int)c->pid);
+                conn_refuse(c, r, PROTO_CHOOSER);
+                return 0;
+        }
+        (void)send_chooser_ready(c);
+        return 0;
+}
+
+/* PICK: wrong, late or not allowed picks get an ERROR and nothing else;
+ * anything else the manager refuses closes the connection. */
+static int conn_pick(struct appsock_conn *c, const struct proto_pick *msg)
+{
+        struct client *cl = conn_client(c);
+
+        if (!cl)
+                return -ENOTCONN;
+        int r = manager_chooser_pick(c->appsock->manager, cl, msg->serial, (pid_t)msg->leader);
+        if (r == -EPROTO || r == -EPERM || r == -ESRCH) {
+                conn_refuse(c, r, PROTO_PICK);
                 return 0;
         }
         return r;
@@ -289,6 +406,12 @@ static int conn_handle(struct appsock_conn *c, const union proto_message *msg, s
                 return conn_answer(c, type, msg);
         case PROTO_UNREGISTER:
                 return 1;
+        case PROTO_CHOOSER:
+                *why = "chooser refused";
+                return conn_chooser(c);
+        case PROTO_PICK:
+                *why = "a bad pick";
+                return conn_pick(c, &msg->pick);
         default:
                 /* proto_validate() knows no other type in this direction. */
                 *why = "an unexpected message";

@@ -27,6 +27,11 @@ static const struct proto_type_info proto_types[] = {
         { PROTO_SAVE_STATE, PROTO_TO_APP, sizeof(struct proto_save_state), "SAVE_STATE" },
         { PROTO_EMERGENCY_CLOSE, PROTO_TO_APP, sizeof(struct proto_emergency_close), "EMERGENCY_CLOSE" },
         { PROTO_ERROR, PROTO_TO_APP, sizeof(struct proto_error), "ERROR" },
+        { PROTO_CHOOSER, PROTO_TO_DAEMON, sizeof(struct proto_chooser), "CHOOSER" },
+        { PROTO_PICK, PROTO_TO_DAEMON, sizeof(struct proto_pick), "PICK" },
+        { PROTO_CHOOSER_READY, PROTO_TO_APP, sizeof(struct proto_chooser_ready), "CHOOSER_READY" },
+        { PROTO_CHOOSE, PROTO_TO_APP, sizeof(struct proto_choose), "CHOOSE" },
+        { PROTO_CHOOSE_DONE, PROTO_TO_APP, sizeof(struct proto_choose_done), "CHOOSE_DONE" },
 };
 
 static const struct proto_type_info *type_info(uint16_t type)
@@ -120,9 +125,96 @@ void proto_pack_error(struct proto_error *m, int errnum, uint16_t about_type)
         m->about_type = about_type;
 }
 
+void proto_pack_chooser(struct proto_chooser *m)
+{
+        header_init(&m->hdr, PROTO_CHOOSER, sizeof(*m));
+}
+
+void proto_pack_pick(struct proto_pick *m, uint32_t serial, int32_t leader)
+{
+        header_init(&m->hdr, PROTO_PICK, sizeof(*m));
+        m->serial = serial;
+        m->leader = leader;
+}
+
+void proto_pack_chooser_ready(struct proto_chooser_ready *m, uint32_t applications, uint32_t choosers)
+{
+        header_init(&m->hdr, PROTO_CHOOSER_READY, sizeof(*m));
+        m->applications = applications;
+        m->choosers = choosers;
+}
+
+void proto_pack_choice(struct proto_choice *c, int32_t leader, uint32_t uid, uint64_t memory_kib,
+                       uint64_t idle_sec, uint32_t flags, const char *name)
+{
+        memset(c, 0, sizeof(*c));
+        c->leader = leader;
+        c->uid = uid;
+        c->memory_kib = memory_kib;
+        c->idle_sec = idle_sec;
+        c->flags = flags & PROTO_CHOICE_FLAGS;
+        if (name) {
+                size_t len = strnlen(name, sizeof(c->name) - 1);
+                memcpy(c->name, name, len);
+        }
+}
+
+int proto_pack_choose(struct proto_choose *m, uint32_t serial, uint32_t deadline_msec,
+                      const struct proto_choice *choices, size_t n)
+{
+        if (n == 0 || n > PROTO_CHOICES_MAX)
+                return -EINVAL;
+        memset(m, 0, sizeof(*m));
+        header_init(&m->hdr, PROTO_CHOOSE, sizeof(*m));
+        m->serial = serial;
+        m->deadline_msec = deadline_msec;
+        m->n = (uint32_t)n;
+        memcpy(m->choices, choices, n * sizeof(*choices));
+        return 0;
+}
+
+void proto_pack_choose_done(struct proto_choose_done *m, uint32_t serial, enum proto_choose_result result,
+                            int32_t victim)
+{
+        memset(m, 0, sizeof(*m));
+        header_init(&m->hdr, PROTO_CHOOSE_DONE, sizeof(*m));
+        m->serial = serial;
+        m->result = (uint32_t)result;
+        m->victim = victim;
+}
+
 static bool has_nul(const char *s, size_t size)
 {
         return memchr(s, '\0', size) != NULL;
+}
+
+static bool all_zero(const void *p, size_t size)
+{
+        const unsigned char *b = p;
+
+        for (size_t i = 0; i < size; i++)
+                if (b[i])
+                        return false;
+        return true;
+}
+
+static int validate_choose(const struct proto_choose *m)
+{
+        if (m->serial == 0 || m->reserved || m->n == 0 || m->n > PROTO_CHOICES_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < PROTO_CHOICES_MAX; i++) {
+                const struct proto_choice *c = &m->choices[i];
+                if (i >= m->n) {
+                        /* Unused: nothing hides there. */
+                        if (!all_zero(c, sizeof(*c)))
+                                return -EINVAL;
+                        continue;
+                }
+                if (c->leader <= 0 || (c->flags & ~PROTO_CHOICE_FLAGS) || c->reserved ||
+                    !has_nul(c->name, sizeof(c->name)))
+                        return -EINVAL;
+        }
+        return 0;
 }
 
 /* The checks that go beyond the size: run on an aligned copy. */
@@ -143,9 +235,19 @@ static int validate_fields(const union proto_message *m)
                 return m->emergency_close.serial != 0 ? 0 : -EINVAL;
         case PROTO_ERROR:
                 return m->error.errnum > 0 && m->error.reserved == 0 ? 0 : -EINVAL;
+        case PROTO_PICK:
+                return m->pick.leader >= 0 ? 0 : -EINVAL;
+        case PROTO_CHOOSE:
+                return validate_choose(&m->choose);
+        case PROTO_CHOOSE_DONE:
+                if (m->choose_done.serial == 0 || m->choose_done.result >= _PROTO_CHOOSE_RESULT_MAX ||
+                    m->choose_done.victim < 0 || m->choose_done.reserved)
+                        return -EINVAL;
+                return 0;
         default:
-                /* CLOSING, UNREGISTER, REGISTERED: any value is well-formed;
-                 * whether a serial is right is for the receiver to say. */
+                /* CLOSING, UNREGISTER, REGISTERED, CHOOSER, CHOOSER_READY:
+                 * any value is well-formed; whether a serial is right is
+                 * for the receiver to say. */
                 return 0;
         }
 }

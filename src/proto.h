@@ -19,10 +19,24 @@
  *   CLOSING {serial}                SAVE_STATE {serial, deadline_msec}
  *   UNREGISTER {}                   EMERGENCY_CLOSE {serial, deadline_msec}
  *                                   ERROR {errnum, about_type}
+ *   choosers only:
+ *   CHOOSER {}                      CHOOSER_READY {applications, choosers}
+ *   PICK {serial, leader}           CHOOSE {serial, deadline_msec, n, choices[8]}
+ *                                   CHOOSE_DONE {serial, result, victim}
  *
  * The first message on a connection is REGISTER, answered by REGISTERED or
  * by ERROR and a closed connection. Identity (pid, uid) is never part of a
  * message: the daemon takes it from SO_PEERCRED.
+ *
+ * A registered client that sends CHOOSER becomes a chooser (triagectl
+ * choose, a desktop agent): the daemon answers CHOOSER_READY, or an ERROR
+ * about CHOOSER and keeps the connection. At the critical level it may
+ * then send CHOOSE, the candidates best victim first; the chooser answers
+ * PICK with the serial and a candidate's leader, or leader 0 to let the
+ * policy decide, within deadline_msec. A refused PICK gets an ERROR about
+ * PICK (EPROTO: not, or no longer, awaited; EPERM: not the chooser's to
+ * pick; ESRCH: not a candidate) and the connection stays. However it ends,
+ * the daemon then sends CHOOSE_DONE, and a fresh CHOOSER_READY.
  */
 #pragma once
 
@@ -39,6 +53,8 @@ enum proto_type {
         PROTO_SAVED = 2,
         PROTO_CLOSING = 3,
         PROTO_UNREGISTER = 4,
+        PROTO_CHOOSER = 5,
+        PROTO_PICK = 6,
         /* daemon -> application: a range of their own, so a message sent
          * the wrong way is an unknown type, not a different request. */
         PROTO_REGISTERED = 101,
@@ -46,6 +62,9 @@ enum proto_type {
         PROTO_SAVE_STATE = 103,
         PROTO_EMERGENCY_CLOSE = 104,
         PROTO_ERROR = 105,
+        PROTO_CHOOSER_READY = 106,
+        PROTO_CHOOSE = 107,
+        PROTO_CHOOSE_DONE = 108,
 };
 
 /* Who receives the packet being checked. */
@@ -127,10 +146,82 @@ struct proto_error {
 };
 _Static_assert(sizeof(struct proto_error) == 16, "proto_error is part of the protocol");
 
+/* This client is a chooser. */
+struct proto_chooser {
+        struct proto_header hdr;
+};
+_Static_assert(sizeof(struct proto_chooser) == 8, "proto_chooser is part of the protocol");
+
+/* The answer to CHOOSE: the leader of the activity to close, or 0 to let
+ * the policy decide. */
+struct proto_pick {
+        struct proto_header hdr;
+        uint32_t serial; /* the CHOOSE's */
+        int32_t leader;  /* >= 0 */
+};
+_Static_assert(sizeof(struct proto_pick) == 16, "proto_pick is part of the protocol");
+
+/* CHOOSER accepted; sent again after each CHOOSE_DONE, with fresh counts. */
+struct proto_chooser_ready {
+        struct proto_header hdr;
+        uint32_t applications; /* registered clients that are not choosers */
+        uint32_t choosers;     /* this one included */
+};
+_Static_assert(sizeof(struct proto_chooser_ready) == 16, "proto_chooser_ready is part of the protocol");
+
+/* One candidate of a CHOOSE: an activity, named by its leader. */
+#define PROTO_CHOICES_MAX 8
+#define PROTO_CHOICE_SAVED 0x1u       /* a registered app that saved its state */
+#define PROTO_CHOICE_RECOMMENDED 0x2u /* the policy's first choice */
+#define PROTO_CHOICE_FROZEN 0x4u      /* frozen while the person chooses */
+#define PROTO_CHOICE_FLAGS (PROTO_CHOICE_SAVED | PROTO_CHOICE_RECOMMENDED | PROTO_CHOICE_FROZEN)
+struct proto_choice {
+        int32_t leader; /* > 0: what a PICK names */
+        uint32_t uid;
+        uint64_t memory_kib; /* including memory charged to it */
+        uint64_t idle_sec;   /* since it was last used */
+        uint32_t flags;      /* PROTO_CHOICE_* */
+        uint32_t reserved;   /* 0 */
+        char name[PROTO_NAME_MAX];
+};
+_Static_assert(sizeof(struct proto_choice) == 96, "proto_choice is part of the protocol");
+
+/* The candidates, best victim first: choices[0..n) are used, the rest are
+ * all zero. Answer PICK within deadline_msec (counted from when it was
+ * sent); after that the policy decides. */
+struct proto_choose {
+        struct proto_header hdr;
+        uint32_t serial; /* never 0 */
+        uint32_t deadline_msec;
+        uint32_t n;        /* 1..PROTO_CHOICES_MAX */
+        uint32_t reserved; /* 0 */
+        struct proto_choice choices[PROTO_CHOICES_MAX];
+};
+_Static_assert(sizeof(struct proto_choose) == 24 + 8 * 96, "proto_choose is part of the protocol");
+
+/* How a choice ended (the values of enum choose_result in clients.h). */
+enum proto_choose_result {
+        PROTO_CHOOSE_PICKED = 0,    /* the person's pick is being closed */
+        PROTO_CHOOSE_POLICY = 1,    /* the person let the policy decide */
+        PROTO_CHOOSE_TIMEOUT = 2,   /* no answer in time: the policy decided */
+        PROTO_CHOOSE_FLOOR = 3,     /* memory reached the floor: the policy acted */
+        PROTO_CHOOSE_CANCELLED = 4, /* memory came back: nothing to close */
+        _PROTO_CHOOSE_RESULT_MAX,
+};
+
+struct proto_choose_done {
+        struct proto_header hdr;
+        uint32_t serial;   /* the CHOOSE's, never 0 */
+        uint32_t result;   /* enum proto_choose_result */
+        int32_t victim;    /* the leader being closed, 0 if none */
+        uint32_t reserved; /* 0 */
+};
+_Static_assert(sizeof(struct proto_choose_done) == 24, "proto_choose_done is part of the protocol");
+
 /* Any message. Receive into a whole union proto_message: it has room for
  * one byte more than the largest message, so that an oversized packet
  * shows as oversized instead of being cut to a valid size. */
-#define PROTO_MESSAGE_MAX sizeof(struct proto_saved)
+#define PROTO_MESSAGE_MAX sizeof(struct proto_choose)
 union proto_message {
         struct proto_header hdr;
         struct proto_register reg;
@@ -142,6 +233,11 @@ union proto_message {
         struct proto_save_state save_state;
         struct proto_emergency_close emergency_close;
         struct proto_error error;
+        struct proto_chooser chooser;
+        struct proto_pick pick;
+        struct proto_chooser_ready chooser_ready;
+        struct proto_choose choose;
+        struct proto_choose_done choose_done;
         char raw[PROTO_MESSAGE_MAX + 1];
 };
 _Static_assert(sizeof(union proto_message) > PROTO_MESSAGE_MAX, "room to see an oversized packet");
@@ -161,6 +257,19 @@ void proto_pack_level(struct proto_level *m, uint8_t level, uint8_t lmm_byte);
 void proto_pack_save_state(struct proto_save_state *m, uint32_t serial, uint32_t deadline_msec);
 void proto_pack_emergency_close(struct proto_emergency_close *m, uint32_t serial, uint32_t deadline_msec);
 void proto_pack_error(struct proto_error *m, int errnum, uint16_t about_type);
+void proto_pack_chooser(struct proto_chooser *m);
+void proto_pack_pick(struct proto_pick *m, uint32_t serial, int32_t leader);
+void proto_pack_chooser_ready(struct proto_chooser_ready *m, uint32_t applications, uint32_t choosers);
+/* One candidate; a name too long for the field is cut (it is only shown),
+ * NULL is "". Flags outside PROTO_CHOICE_FLAGS are dropped. */
+void proto_pack_choice(struct proto_choice *c, int32_t leader, uint32_t uid, uint64_t memory_kib,
+                       uint64_t idle_sec, uint32_t flags, const char *name);
+/* choices[0..n) are copied, the unused ones zeroed. Returns 0, or -EINVAL
+ * for n of 0 or more than PROTO_CHOICES_MAX. */
+int proto_pack_choose(struct proto_choose *m, uint32_t serial, uint32_t deadline_msec,
+                      const struct proto_choice *choices, size_t n);
+void proto_pack_choose_done(struct proto_choose_done *m, uint32_t serial, enum proto_choose_result result,
+                            int32_t victim);
 
 /*
  * Checks a received packet of len bytes for a receiver in direction dir.
@@ -175,7 +284,11 @@ void proto_pack_error(struct proto_error *m, int errnum, uint16_t about_type);
  *   -EBADMSG          len is not the size of the type's struct
  *   -EINVAL           a string without NUL, a reserved byte set, a level
  *                     out of range, a request with serial 0, an ERROR
- *                     whose errnum is not positive
+ *                     whose errnum is not positive; a PICK with a negative
+ *                     leader; a CHOOSE with n out of 1..PROTO_CHOICES_MAX,
+ *                     a used choice with leader <= 0 or unknown flags, or
+ *                     an unused one not all zero; a CHOOSE_DONE with an
+ *                     unknown result or a negative victim
  */
 int proto_validate(const void *buf, size_t len, enum proto_direction dir, uint16_t *ret_type);
 

@@ -126,8 +126,8 @@ void tracker_update(struct tracker *t, const struct proc_table *procs, uint64_t 
                          * has the value triage wrote, so does the child,
                          * and its own is the parent's own. */
                         struct tracked *parent = p->ppid > 0 ? find_pid(t, p->ppid) : NULL;
-                        if (parent && parent->start_time_ticks <= p->start_time_ticks && parent->adj_written &&
-                            parent->written_adj == p->oom_score_adj) {
+                        if (parent && parent->start_time_ticks <= p->start_time_ticks &&
+                            parent->adj_written && parent->written_adj == p->oom_score_adj) {
                                 e->own_adj = parent->own_adj;
                                 e->adj_written = true;
                                 e->written_adj = parent->written_adj;

@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "badness.h"
+#include "choose.h"
 #include "ctl.h"
 #include "meminfo.h"
+#include "notify.h"
 #include "policy.h"
 #include "proc.h"
 #include "report.h"
@@ -52,6 +54,8 @@ static void help(void)
                "  restart-list    closed applications, with what a shell needs to restart them\n"
                "  focus PID       report that PID's application is in use now (for shells and\n"
                "                  window managers; root or PID's owner)\n"
+               "  choose          when memory is critical, let a person pick what to close\n"
+               "                  (full screen on a terminal, one line per answer otherwise)\n"
                "\n"
                "Options:\n"
                "  -j, --json          print JSON (one candidate or record per line)\n"
@@ -62,6 +66,12 @@ static void help(void)
                "  -l, --local         rank/why: compute here from /proc, do not ask the daemon\n"
                "      --badness=MODE  with --local: kernel (default) or 2010\n"
                "      --proc-root=DIR with --local: read processes from DIR\n"
+               "      --app-socket=PATH  choose: the daemon's application socket\n"
+               "                      (default $TRIAGE_APP_SOCKET or " TRIAGE_APP_SOCKET ")\n"
+               "      --once          choose: exit after one choice (status 0 if it was\n"
+               "                      answered, 2 if not)\n"
+               "      --plain         choose: line by line even on a terminal\n"
+               "      --notify        choose: as desktop notifications (session bus)\n"
                "  -h, --help          show this help and exit\n"
                "  -V, --version       show the version and exit\n"
                "\n"
@@ -216,7 +226,11 @@ int main(int argc, char *argv[])
 {
         enum {
                 ARG_BADNESS = 0x100,
-                ARG_PROC_ROOT
+                ARG_PROC_ROOT,
+                ARG_APP_SOCKET,
+                ARG_ONCE,
+                ARG_PLAIN,
+                ARG_NOTIFY,
         };
         static const struct option longopts[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -227,6 +241,10 @@ int main(int argc, char *argv[])
                 { "local", no_argument, NULL, 'l' },
                 { "badness", required_argument, NULL, ARG_BADNESS },
                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+                { "app-socket", required_argument, NULL, ARG_APP_SOCKET },
+                { "once", no_argument, NULL, ARG_ONCE },
+                { "plain", no_argument, NULL, ARG_PLAIN },
+                { "notify", no_argument, NULL, ARG_NOTIFY },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -236,6 +254,8 @@ int main(int argc, char *argv[])
                 .proc_root = "/proc",
                 .badness = BADNESS_KERNEL,
         };
+        struct choose_options choose = {};
+        bool notify = false;
         enum ctl_command cmd;
         pid_t pid = 0;
         int c, r, status;
@@ -270,6 +290,18 @@ int main(int argc, char *argv[])
                 case ARG_PROC_ROOT:
                         o.proc_root = optarg;
                         break;
+                case ARG_APP_SOCKET:
+                        choose.app_socket = optarg;
+                        break;
+                case ARG_ONCE:
+                        choose.once = true;
+                        break;
+                case ARG_PLAIN:
+                        choose.plain = true;
+                        break;
+                case ARG_NOTIFY:
+                        notify = true;
+                        break;
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
@@ -286,6 +318,16 @@ int main(int argc, char *argv[])
                 return EXIT_FAILURE;
         }
         const char *verb = argv[optind++];
+        if (strcmp(verb, "choose") == 0) {
+                if (optind < argc) {
+                        fprintf(stderr, "triagectl: unexpected argument '%s'\n", argv[optind]);
+                        return EXIT_FAILURE;
+                }
+                if (notify)
+                        return choose_notify_run(choose.app_socket, choose.once); /* src/ctl/notify.c */
+
+                return choose_run(&choose); /* src/ctl/choose.c */
+        }
         if (strcmp(verb, "status") == 0)
                 cmd = CTL_STATUS;
         else if (strcmp(verb, "rank") == 0)

@@ -62,6 +62,39 @@ static void check_repack(uint16_t type, const union proto_message *m, enum proto
                 proto_pack_error(&again.error, m->error.errnum, m->error.about_type);
                 len = sizeof(again.error);
                 break;
+        case PROTO_CHOOSER:
+                proto_pack_chooser(&again.chooser);
+                len = sizeof(again.chooser);
+                break;
+        case PROTO_PICK:
+                FUZZ_CHECK(m->pick.leader >= 0);
+                proto_pack_pick(&again.pick, m->pick.serial, m->pick.leader);
+                len = sizeof(again.pick);
+                break;
+        case PROTO_CHOOSER_READY:
+                proto_pack_chooser_ready(&again.chooser_ready, m->chooser_ready.applications,
+                                         m->chooser_ready.choosers);
+                len = sizeof(again.chooser_ready);
+                break;
+        case PROTO_CHOOSE:
+                FUZZ_CHECK(m->choose.serial != 0 && m->choose.n >= 1 && m->choose.n <= PROTO_CHOICES_MAX);
+                for (uint32_t i = 0; i < m->choose.n; i++)
+                        FUZZ_CHECK(m->choose.choices[i].leader > 0 &&
+                                   FUZZ_TERMINATED(m->choose.choices[i].name));
+                FUZZ_CHECK(proto_pack_choose(&again.choose, m->choose.serial, m->choose.deadline_msec,
+                                             m->choose.choices, m->choose.n) == 0);
+                /* Unused choices are all zero: packing again gives the same bytes. */
+                FUZZ_CHECK(memcmp(&again.choose, &m->choose, sizeof(again.choose)) == 0);
+                len = sizeof(again.choose);
+                break;
+        case PROTO_CHOOSE_DONE:
+                FUZZ_CHECK(m->choose_done.serial != 0 && m->choose_done.result < _PROTO_CHOOSE_RESULT_MAX &&
+                           m->choose_done.victim >= 0);
+                proto_pack_choose_done(&again.choose_done, m->choose_done.serial,
+                                       (enum proto_choose_result)m->choose_done.result,
+                                       m->choose_done.victim);
+                len = sizeof(again.choose_done);
+                break;
         default:
                 FUZZ_CHECK(!"an unknown type was accepted");
         }

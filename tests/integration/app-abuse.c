@@ -250,6 +250,46 @@ static void case_flood(const char *sock)
         printf("ok: a flood of 200 messages -> disconnected after %d sent, %d answered\n", sent, answered);
 }
 
+static void send_pick(int fd, uint32_t serial, int32_t leader)
+{
+        struct proto_pick m;
+
+        proto_pack_pick(&m, serial, leader);
+        send_raw(fd, &m, sizeof(m));
+}
+
+/* A chooser's mistakes: picks with no choice open are refused (EPROTO)
+ * but forgiven, before CHOOSER and after; a second CHOOSER gets EALREADY;
+ * a malformed PICK (a negative leader) is cut off like anything
+ * malformed. */
+static void case_chooser(const char *sock)
+{
+        struct proto_chooser ch;
+        int fd = register_as(sock, "chooser-abuse", NULL);
+
+        send_pick(fd, 1, 0);
+        expect_error(fd, "a PICK from a client that is not a chooser", EPROTO, PROTO_PICK, false);
+        proto_pack_chooser(&ch);
+        send_raw(fd, &ch, sizeof(ch));
+        struct event ev = next_event(fd, WAIT_MSEC);
+        CHECK(ev.kind == EV_MESSAGE && ev.type == PROTO_CHOOSER_READY, "CHOOSER: not ready (event %d, %s)",
+              (int)ev.kind, strerror(ev.errnum));
+        /* The well-behaved client and notes (at least) are applications;
+         * this one is the only chooser. */
+        CHECK(ev.msg.chooser_ready.applications >= 1 && ev.msg.chooser_ready.choosers == 1,
+              "CHOOSER_READY with %u applications, %u choosers", ev.msg.chooser_ready.applications,
+              ev.msg.chooser_ready.choosers);
+        send_raw(fd, &ch, sizeof(ch));
+        expect_error(fd, "a second CHOOSER", EALREADY, PROTO_CHOOSER, false);
+        send_pick(fd, 0xbad, 4242);
+        expect_error(fd, "a PICK with no choice open", EPROTO, PROTO_PICK, false);
+        send_pick(fd, 0xbad, -1);
+        expect_error(fd, "a PICK with a negative leader", EINVAL, PROTO_PICK, true);
+        printf("ok: a chooser: READY (%u applications), stray picks and a second CHOOSER refused and "
+               "forgiven, a malformed PICK cut off\n",
+               ev.msg.chooser_ready.applications);
+}
+
 /* Waits until the daemon has read everything sent on fd (the kernel
  * counts our unread bytes in SIOCOUTQ). */
 static void wait_consumed(int fd)
@@ -349,6 +389,16 @@ static void malformed(const char *sock)
         refused(sock, "SAVED before REGISTER", &m, sizeof(m.saved), ENOTCONN);
         proto_pack_unregister(&m.unregister);
         refused(sock, "UNREGISTER before REGISTER", &m, sizeof(m.unregister), ENOTCONN);
+        proto_pack_chooser(&m.chooser);
+        refused(sock, "CHOOSER before REGISTER", &m, sizeof(m.chooser), ENOTCONN);
+        proto_pack_pick(&m.pick, 1, 0);
+        refused(sock, "PICK before REGISTER", &m, sizeof(m.pick), ENOTCONN);
+        /* A daemon's CHOOSE sent to the daemon: the largest message, of
+         * the wrong direction. */
+        struct proto_choice c;
+        proto_pack_choice(&c, 1, 0, 0, 0, 0, "x");
+        CHECK(proto_pack_choose(&m.choose, 1, 1000, &c, 1) == 0, "pack CHOOSE");
+        refused(sock, "a CHOOSE sent to the daemon", &m, sizeof(m.choose), EOPNOTSUPP);
         /* An empty packet cannot be told from a hang-up: just closed. */
         int fd = connect_to(sock);
         send_raw(fd, "", 0);
@@ -558,6 +608,7 @@ int main(int argc, char **argv)
         in_child("forged serials", case_forged_serials, sock);
         in_child("a flood", case_flood, sock);
         in_child("a client that never reads", case_never_reads, sock);
+        in_child("a chooser", case_chooser, sock);
         limits(sock);
 
         /* After all that, the well-behaved client is still registered: the

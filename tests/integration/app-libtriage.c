@@ -112,7 +112,36 @@ enum script {
         SCRIPT_SESSION,       /* a whole conversation; exit status says if it went right */
         SCRIPT_BAD_LATER,     /* REGISTERED, then a LEVEL out of range */
         SCRIPT_CLOSE_LATER,   /* REGISTERED, then close */
+        SCRIPT_CHOOSER,       /* a chooser's conversation */
 };
+
+/* The candidates of SCRIPT_CHOOSER. */
+static const struct {
+        int32_t leader;
+        uint32_t uid;
+        uint64_t memory_kib;
+        uint64_t idle_sec;
+        uint32_t flags;
+        const char *name;
+} fake_choices[] = {
+        { 4242, 1000, 1572864, 3600, PROTO_CHOICE_RECOMMENDED | PROTO_CHOICE_SAVED, "firefox" },
+        { 5151, 1000, 524288, 120, 0, "gimp" },
+        { 6060, 0, 8192, 0, PROTO_CHOICE_FROZEN,
+          "a name of sixty-three bytes, the most a name can hold: ........" },
+};
+
+static void serve_choose(int fd, uint32_t serial)
+{
+        struct proto_choice c[3];
+        struct proto_choose m;
+
+        for (size_t i = 0; i < 3; i++)
+                proto_pack_choice(&c[i], fake_choices[i].leader, fake_choices[i].uid,
+                                  fake_choices[i].memory_kib, fake_choices[i].idle_sec, fake_choices[i].flags,
+                                  fake_choices[i].name);
+        CHECK(proto_pack_choose(&m, serial, 10000, c, 3) == 0, "pack CHOOSE");
+        send_all(fd, &m, sizeof(m));
+}
 
 static void serve_registered(int fd, uint64_t id)
 {
@@ -220,6 +249,35 @@ static void run_script(int lfd, enum script s)
         case SCRIPT_CLOSE_LATER:
                 serve_registered(fd, 1);
                 break;
+        case SCRIPT_CHOOSER: {
+                struct proto_chooser_ready ready;
+                struct proto_choose_done done;
+                serve_registered(fd, 3);
+                /* Before CHOOSER: not for this client yet, ignored. The
+                 * LEVEL after it tells the client it has seen it. */
+                serve_choose(fd, 8);
+                proto_pack_level(&level, TRIAGE_LEVEL_CRITICAL, 255);
+                send_all(fd, &level, sizeof(level));
+                CHECK(recv_valid(fd, &m) == PROTO_CHOOSER, "no CHOOSER");
+                proto_pack_chooser_ready(&ready, 4, 1);
+                send_all(fd, &ready, sizeof(ready));
+                serve_choose(fd, 9);
+                CHECK(recv_valid(fd, &m) == PROTO_PICK, "no PICK");
+                CHECK(m.pick.serial == 9 && m.pick.leader == 5151, "PICK %u %d", m.pick.serial,
+                      m.pick.leader);
+                /* Refused (as if gimp had gone), then the policy decides. */
+                proto_pack_error(&error, ESRCH, PROTO_PICK);
+                send_all(fd, &error, sizeof(error));
+                CHECK(recv_valid(fd, &m) == PROTO_PICK, "no second PICK");
+                CHECK(m.pick.serial == 9 && m.pick.leader == 0, "PICK %u %d", m.pick.serial, m.pick.leader);
+                proto_pack_choose_done(&done, 9, PROTO_CHOOSE_POLICY, 4242);
+                send_all(fd, &done, sizeof(done));
+                proto_pack_chooser_ready(&ready, 3, 1);
+                send_all(fd, &ready, sizeof(ready));
+                CHECK(recv_valid(fd, &m) == PROTO_UNREGISTER, "no UNREGISTER");
+                CHECK(recv_valid(fd, &m) == 0, "no end of file after UNREGISTER");
+                break;
+        }
         }
         close(fd);
 }
@@ -371,6 +429,118 @@ static void test_session(const struct fake *f)
         CHECK(s.close_serial == 8 && s.close_deadline_msec == 3000, "emergency_close %u %u", s.close_serial,
               s.close_deadline_msec);
         printf("ok: a whole session: level, save, error, close, disconnect from a callback\n");
+}
+
+struct chooser_seen {
+        int level_byte;
+        unsigned chooses;
+        uint32_t applications;
+        uint32_t choosers;
+        unsigned readies;
+        int error_errnum;
+        uint16_t error_about;
+        uint32_t done_serial;
+        int done_result;
+        pid_t done_victim;
+};
+
+static void ch_level(struct triage_client *c, uint8_t level_byte, void *userdata)
+{
+        struct chooser_seen *s = userdata;
+        s->level_byte = level_byte;
+}
+
+static void ch_ready(struct triage_client *c, uint32_t applications, uint32_t choosers, void *userdata)
+{
+        struct chooser_seen *s = userdata;
+
+        s->applications = applications;
+        s->choosers = choosers;
+        s->readies++;
+}
+
+static void ch_choose(struct triage_client *c, uint32_t serial, uint32_t deadline_msec,
+                      const struct triage_choice *choices, size_t n, void *userdata)
+{
+        struct chooser_seen *s = userdata;
+
+        s->chooses++;
+        CHECK(serial == 9, "CHOOSE %u reached the chooser", serial);
+        CHECK(deadline_msec == 10000 && n == 3, "deadline %u, %zu choices", deadline_msec, n);
+        for (size_t i = 0; i < n; i++) {
+                CHECK(choices[i].leader == fake_choices[i].leader && choices[i].uid == fake_choices[i].uid &&
+                              choices[i].memory_kib == fake_choices[i].memory_kib &&
+                              choices[i].idle_sec == fake_choices[i].idle_sec &&
+                              choices[i].flags == fake_choices[i].flags &&
+                              strcmp(choices[i].name, fake_choices[i].name) == 0,
+                      "choice %zu differs", i);
+        }
+        CHECK(choices[0].flags == (TRIAGE_CHOICE_RECOMMENDED | TRIAGE_CHOICE_SAVED) &&
+                      choices[2].flags == TRIAGE_CHOICE_FROZEN,
+              "flags %#x %#x", choices[0].flags, choices[2].flags);
+        CHECK(triage_pick(c, serial, -1) == -EINVAL, "a negative leader");
+        CHECK(triage_pick(c, serial, choices[1].leader) == 0, "triage_pick");
+}
+
+static void ch_error(struct triage_client *c, int errnum, uint16_t about_type, void *userdata)
+{
+        struct chooser_seen *s = userdata;
+
+        s->error_errnum = errnum;
+        s->error_about = about_type;
+        /* The pick was refused: let the policy decide instead. */
+        if (about_type == TRIAGE_MESSAGE_PICK)
+                CHECK(triage_pick(c, 9, 0) == 0, "triage_pick 0");
+}
+
+static void ch_done(struct triage_client *c, uint32_t serial, int result, pid_t victim, void *userdata)
+{
+        struct chooser_seen *s = userdata;
+
+        s->done_serial = serial;
+        s->done_result = result;
+        s->done_victim = victim;
+}
+
+/* A chooser: CHOOSE is ignored until it registers as one; then the
+ * candidates arrive whole, a pick goes out, a refusal comes back as an
+ * error, and the end and the fresh counts arrive. */
+static void test_chooser(const struct fake *f)
+{
+        const struct triage_callbacks cb = { .level = ch_level, .error = ch_error };
+        const struct triage_chooser_callbacks ccb = { .ready = ch_ready,
+                                                      .choose = ch_choose,
+                                                      .choose_done = ch_done };
+        struct chooser_seen s = { .level_byte = -1 };
+        struct triage_client *c = NULL;
+
+        pid_t pid = fake_daemon(f, SCRIPT_CHOOSER);
+        int r = triage_connect(f->sock_path, "lib-test", &cb, &s, &c);
+        CHECK(r == 0, "triage_connect: %s", strerror(-r));
+        while (s.level_byte < 0) {
+                CHECK(wait_readable(triage_get_fd(c)), "no LEVEL");
+                CHECK(triage_dispatch(c) == 0, "dispatch");
+        }
+        CHECK(s.chooses == 0, "a CHOOSE reached a client that is not a chooser");
+        CHECK(triage_register_chooser(c, NULL) == -EINVAL, "NULL callbacks");
+        CHECK(triage_register_chooser(NULL, &ccb) == -EINVAL && triage_pick(NULL, 1, 0) == -EINVAL,
+              "NULL client");
+        CHECK(triage_register_chooser(c, &ccb) == 0, "triage_register_chooser");
+        CHECK(triage_register_chooser(c, &ccb) == -EALREADY, "a second triage_register_chooser");
+        while (s.readies < 2) {
+                CHECK(wait_readable(triage_get_fd(c)), "the chooser's messages do not arrive");
+                r = triage_dispatch(c);
+                CHECK(r == 0, "triage_dispatch: %s", strerror(-r));
+        }
+        CHECK(s.chooses == 1, "%u CHOOSE callbacks", s.chooses);
+        CHECK(s.error_errnum == ESRCH && s.error_about == TRIAGE_MESSAGE_PICK, "error %d about %u",
+              s.error_errnum, s.error_about);
+        CHECK(s.done_serial == 9 && s.done_result == TRIAGE_CHOOSE_POLICY && s.done_victim == 4242,
+              "choose_done %u %d %d", s.done_serial, s.done_result, (int)s.done_victim);
+        CHECK(s.applications == 3 && s.choosers == 1, "ready %u %u", s.applications, s.choosers);
+        triage_disconnect(c);
+        reap(pid, "chooser");
+        printf("ok: a chooser: ignored before registering, candidates, pick, refusal, end, counts\n");
 }
 
 /* A connection that breaks later: dispatch says so, and keeps saying so. */
@@ -526,6 +696,7 @@ int main(int argc, char **argv)
 
         test_connect_errors(&f);
         test_session(&f);
+        test_chooser(&f);
         test_dispatch_errors(&f, SCRIPT_BAD_LATER, -EBADMSG, "a malformed message after REGISTERED");
         test_dispatch_errors(&f, SCRIPT_CLOSE_LATER, -ECONNRESET, "the daemon hanging up");
         test_notes(&f, argv[1]);

@@ -78,6 +78,28 @@ else
         echo "skip: out of fds (no prlimit)"
 fi
 
+# triagectl choose registers as a chooser (line mode: stdin is not a
+# terminal), counts notes as the one application, is shown by status, and
+# SIGTERM ends it cleanly (exit 0 without --once) and unregisters it.
+"$TRIAGECTL" choose --app-socket "$APPSOCK" < /dev/null > "$WORK/choose.out" 2>&1 &
+CHOOSE_PID=$!
+wait_log "chooser triagectl-choose \\(pid $CHOOSE_PID, uid $(id -u)\\) registered" ||
+        fail "triagectl choose did not register as a chooser"
+for _ in $(seq 50); do
+        grep -q 'waiting for memory pressure' "$WORK/choose.out" && break
+        sleep 0.1
+done
+grep -qx 'waiting for memory pressure (1 registered application)' "$WORK/choose.out" ||
+        fail "triagectl choose: $(cat "$WORK/choose.out")"
+"$TRIAGECTL" -s "$SOCK" status > "$WORK/status.out"
+grep -q '^chooser: *triagectl-choose' "$WORK/status.out" || fail "status does not show the chooser"
+kill -TERM "$CHOOSE_PID"
+rc=0
+wait "$CHOOSE_PID" || rc=$?
+[ "$rc" = 0 ] || fail "triagectl choose exited with $rc on SIGTERM"
+wait_log "client triagectl-choose \\(pid $CHOOSE_PID\\) unregistered" || fail "the chooser was not unregistered"
+pass "triagectl choose registers as a chooser, is shown by status, leaves on SIGTERM"
+
 # A client that goes away is unregistered.
 kill -TERM "$NOTES_PID"
 wait "$NOTES_PID" 2>/dev/null || true

@@ -47,15 +47,39 @@ static size_t pack_example(uint16_t type, union proto_message *m)
         case PROTO_ERROR:
                 proto_pack_error(&m->error, -EPROTO, PROTO_SAVED);
                 return sizeof(m->error);
+        case PROTO_CHOOSER:
+                proto_pack_chooser(&m->chooser);
+                return sizeof(m->chooser);
+        case PROTO_PICK:
+                proto_pack_pick(&m->pick, 11, 4242);
+                return sizeof(m->pick);
+        case PROTO_CHOOSER_READY:
+                proto_pack_chooser_ready(&m->chooser_ready, 5, 1);
+                return sizeof(m->chooser_ready);
+        case PROTO_CHOOSE: {
+                struct proto_choice c[3];
+                memset(c, 0xa5, sizeof(c));
+                proto_pack_choice(&c[0], 4242, 1000, 1048576, 600,
+                                  PROTO_CHOICE_RECOMMENDED | PROTO_CHOICE_SAVED, "firefox");
+                proto_pack_choice(&c[1], 5151, 1000, 524288, 30, 0, "gimp");
+                proto_pack_choice(&c[2], 6060, 1000, 2048, 0, PROTO_CHOICE_FROZEN, "xterm");
+                assert_int_equal(proto_pack_choose(&m->choose, 11, 10000, c, 3), 0);
+                return sizeof(m->choose);
+        }
+        case PROTO_CHOOSE_DONE:
+                proto_pack_choose_done(&m->choose_done, 11, PROTO_CHOOSE_PICKED, 5151);
+                return sizeof(m->choose_done);
         default:
                 fail();
                 return 0;
         }
 }
 
-static const uint16_t to_daemon[] = { PROTO_REGISTER, PROTO_SAVED, PROTO_CLOSING, PROTO_UNREGISTER };
-static const uint16_t to_app[] = { PROTO_REGISTERED, PROTO_LEVEL, PROTO_SAVE_STATE, PROTO_EMERGENCY_CLOSE,
-                                   PROTO_ERROR };
+static const uint16_t to_daemon[] = { PROTO_REGISTER,   PROTO_SAVED,   PROTO_CLOSING,
+                                      PROTO_UNREGISTER, PROTO_CHOOSER, PROTO_PICK };
+static const uint16_t to_app[] = { PROTO_REGISTERED,      PROTO_LEVEL,      PROTO_SAVE_STATE,
+                                   PROTO_EMERGENCY_CLOSE, PROTO_ERROR,      PROTO_CHOOSER_READY,
+                                   PROTO_CHOOSE,          PROTO_CHOOSE_DONE };
 
 static void check_valid(uint16_t type, enum proto_direction dir, size_t expected_size)
 {
@@ -86,6 +110,14 @@ static void test_every_type_valid(void **state)
         check_valid(PROTO_SAVE_STATE, PROTO_TO_APP, 8 + 4 + 4);
         check_valid(PROTO_EMERGENCY_CLOSE, PROTO_TO_APP, 8 + 4 + 4);
         check_valid(PROTO_ERROR, PROTO_TO_APP, 8 + 4 + 2 + 2);
+        check_valid(PROTO_CHOOSER, PROTO_TO_DAEMON, 8);
+        check_valid(PROTO_PICK, PROTO_TO_DAEMON, 8 + 4 + 4);
+        check_valid(PROTO_CHOOSER_READY, PROTO_TO_APP, 8 + 4 + 4);
+        /* A choice: leader, uid, memory, idle, flags, reserved, name. */
+        check_valid(PROTO_CHOOSE, PROTO_TO_APP, 8 + 4 + 4 + 4 + 4 + 8 * (4 + 4 + 8 + 8 + 4 + 4 + 64));
+        check_valid(PROTO_CHOOSE_DONE, PROTO_TO_APP, 8 + 4 + 4 + 4 + 4);
+        /* CHOOSE is the largest message. */
+        assert_int_equal(PROTO_MESSAGE_MAX, 792);
 }
 
 static void test_fields_packed(void **state)
@@ -121,6 +153,79 @@ static void test_fields_packed(void **state)
         assert_int_equal(m.error.reserved, 0);
         proto_pack_error(&m.error, EUSERS, 0);
         assert_int_equal(m.error.errnum, EUSERS);
+
+        pack_example(PROTO_PICK, &m);
+        assert_int_equal(m.pick.serial, 11);
+        assert_int_equal(m.pick.leader, 4242);
+        pack_example(PROTO_CHOOSER_READY, &m);
+        assert_int_equal(m.chooser_ready.applications, 5);
+        assert_int_equal(m.chooser_ready.choosers, 1);
+        pack_example(PROTO_CHOOSE_DONE, &m);
+        assert_int_equal(m.choose_done.serial, 11);
+        assert_int_equal(m.choose_done.result, PROTO_CHOOSE_PICKED);
+        assert_int_equal(m.choose_done.victim, 5151);
+        assert_int_equal(m.choose_done.reserved, 0);
+
+        pack_example(PROTO_CHOOSE, &m);
+        assert_int_equal(m.choose.serial, 11);
+        assert_int_equal(m.choose.deadline_msec, 10000);
+        assert_int_equal(m.choose.n, 3);
+        assert_int_equal(m.choose.reserved, 0);
+        const struct proto_choice *c = m.choose.choices;
+        assert_int_equal(c[0].leader, 4242);
+        assert_int_equal(c[0].uid, 1000);
+        assert_true(c[0].memory_kib == 1048576);
+        assert_true(c[0].idle_sec == 600);
+        assert_int_equal(c[0].flags, PROTO_CHOICE_RECOMMENDED | PROTO_CHOICE_SAVED);
+        assert_string_equal(c[0].name, "firefox");
+        assert_int_equal(c[1].leader, 5151);
+        assert_int_equal(c[1].flags, 0);
+        assert_string_equal(c[1].name, "gimp");
+        assert_int_equal(c[2].flags, PROTO_CHOICE_FROZEN);
+        assert_string_equal(c[2].name, "xterm");
+        /* The 0xa5 the choices were made over is gone, in the used ones
+         * (reserved, the end of the name) and in the five unused ones. */
+        for (size_t i = 0; i < 3; i++) {
+                assert_int_equal(c[i].reserved, 0);
+                for (size_t k = strlen(c[i].name); k < sizeof(c[i].name); k++)
+                        assert_int_equal(c[i].name[k], 0);
+        }
+        const unsigned char *rest = (const unsigned char *)&c[3];
+        for (size_t k = 0; k < 5 * sizeof(*c); k++)
+                assert_int_equal(rest[k], 0);
+}
+
+static void test_pack_choose(void **state)
+{
+        struct proto_choice c[PROTO_CHOICES_MAX + 1];
+        union proto_message m;
+        char name[100];
+        uint16_t type = 0;
+
+        /* A name too long is cut to 63 bytes, not refused: it is only shown. */
+        memset(name, 'n', sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        proto_pack_choice(&c[0], 1, 0, 0, 0, 0, name);
+        assert_int_equal(strlen(c[0].name), 63);
+        proto_pack_choice(&c[0], 1, 0, 0, 0, 0, NULL);
+        assert_string_equal(c[0].name, "");
+        /* Flags the protocol does not know are dropped. */
+        proto_pack_choice(&c[0], 1, 0, 0, 0, 0xff, "x");
+        assert_int_equal(c[0].flags, PROTO_CHOICE_SAVED | PROTO_CHOICE_RECOMMENDED | PROTO_CHOICE_FROZEN);
+        assert_int_equal(c[0].flags, 7);
+
+        for (size_t i = 0; i < PROTO_CHOICES_MAX + 1; i++)
+                proto_pack_choice(&c[i], (int32_t)(100 + i), 0, i, i, 0, "app");
+        assert_int_equal(proto_pack_choose(&m.choose, 1, 1000, c, 0), -EINVAL);
+        assert_int_equal(proto_pack_choose(&m.choose, 1, 1000, c, PROTO_CHOICES_MAX + 1), -EINVAL);
+        /* All eight used, and one: both valid. */
+        assert_int_equal(proto_pack_choose(&m.choose, 1, 1000, c, PROTO_CHOICES_MAX), 0);
+        assert_int_equal(proto_validate(&m, sizeof(m.choose), PROTO_TO_APP, &type), 0);
+        assert_int_equal(m.choose.choices[7].leader, 107);
+        assert_int_equal(proto_pack_choose(&m.choose, 1, 1000, c, 1), 0);
+        assert_int_equal(proto_validate(&m, sizeof(m.choose), PROTO_TO_APP, &type), 0);
+        assert_int_equal(type, PROTO_CHOOSE);
+        assert_int_equal(m.choose.choices[1].leader, 0);
 }
 
 static void test_pack_strings(void **state)
@@ -165,13 +270,25 @@ static void test_wrong_length(void **state)
                 /* The length field agrees with what arrived, but that is
                  * not the size of the type: one byte more, one byte less. */
                 m.hdr.length = (uint32_t)len + 1;
-                /* (SAVED is the largest message: one byte more is too big
-                 * for any type.) */
-                assert_int_equal(proto_validate(&m, len + 1, PROTO_TO_DAEMON, &type),
-                                 to_daemon[i] == PROTO_SAVED ? -EMSGSIZE : -EBADMSG);
+                assert_int_equal(proto_validate(&m, len + 1, PROTO_TO_DAEMON, &type), -EBADMSG);
                 if (len > sizeof(struct proto_header)) {
                         m.hdr.length = (uint32_t)len - 1;
                         assert_int_equal(proto_validate(&m, len - 1, PROTO_TO_DAEMON, &type), -EBADMSG);
+                }
+        }
+        for (size_t i = 0; i < sizeof(to_app) / sizeof(to_app[0]); i++) {
+                union proto_message m;
+                size_t len = pack_example(to_app[i], &m);
+
+                m.hdr.length = (uint32_t)len + 1;
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EBADMSG);
+                /* (CHOOSE is the largest message: one byte more is too big
+                 * for any type.) */
+                assert_int_equal(proto_validate(&m, len + 1, PROTO_TO_APP, &type),
+                                 to_app[i] == PROTO_CHOOSE ? -EMSGSIZE : -EBADMSG);
+                if (len > sizeof(struct proto_header)) {
+                        m.hdr.length = (uint32_t)len - 1;
+                        assert_int_equal(proto_validate(&m, len - 1, PROTO_TO_APP, &type), -EBADMSG);
                 }
         }
         /* A REGISTER that claims to be a CLOSING is the wrong size for it. */
@@ -202,7 +319,7 @@ static void test_wrong_version(void **state)
 
 static void test_unknown_type(void **state)
 {
-        const uint16_t types[] = { 0, 5, 100, 106, 0x8000, 0xffff };
+        const uint16_t types[] = { 0, 7, 100, 109, 0x8000, 0xffff };
         union proto_message m;
         uint16_t type;
 
@@ -276,6 +393,122 @@ static void test_bad_fields(void **state)
         len = pack_example(PROTO_CLOSING, &m);
         m.closing.serial = 0;
         assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), 0);
+        len = pack_example(PROTO_PICK, &m);
+        m.pick.serial = 0;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), 0);
+        /* Leader 0 lets the policy decide; no process has a negative one. */
+        m.pick.leader = 0;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), 0);
+        m.pick.leader = -1;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_DAEMON, &type), -EINVAL);
+
+        len = pack_example(PROTO_CHOOSE_DONE, &m);
+        m.choose_done.result = PROTO_CHOOSE_CANCELLED;
+        m.choose_done.victim = 0;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), 0);
+        m.choose_done.result = 5;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+        m.choose_done.result = PROTO_CHOOSE_TIMEOUT;
+        m.choose_done.victim = -1;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+        m.choose_done.victim = 1;
+        m.choose_done.reserved = 1;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+        m.choose_done.reserved = 0;
+        m.choose_done.serial = 0;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+}
+
+/* Breaks one thing in the example CHOOSE (3 choices used) and checks it is
+ * refused. */
+static void choose_refused(void (*breaker)(struct proto_choose *c))
+{
+        union proto_message m;
+        uint16_t type;
+
+        size_t len = pack_example(PROTO_CHOOSE, &m);
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), 0);
+        breaker(&m.choose);
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+}
+
+static void serial_0(struct proto_choose *c)
+{
+        c->serial = 0;
+}
+static void reserved_set(struct proto_choose *c)
+{
+        c->reserved = 1;
+}
+static void n_0(struct proto_choose *c)
+{
+        c->n = 0;
+}
+static void n_9(struct proto_choose *c)
+{
+        c->n = PROTO_CHOICES_MAX + 1;
+}
+/* n = 4 makes the zeroed fourth choice a used one, with leader 0. */
+static void n_4(struct proto_choose *c)
+{
+        c->n = 4;
+}
+static void leader_0(struct proto_choose *c)
+{
+        c->choices[1].leader = 0;
+}
+static void leader_negative(struct proto_choose *c)
+{
+        c->choices[2].leader = -5;
+}
+static void flag_unknown(struct proto_choose *c)
+{
+        c->choices[0].flags |= 0x8;
+}
+static void choice_reserved(struct proto_choose *c)
+{
+        c->choices[1].reserved = 1;
+}
+static void name_no_nul(struct proto_choose *c)
+{
+        memset(c->choices[2].name, 'x', sizeof(c->choices[2].name));
+}
+/* n = 2 leaves the third choice filled in but unused. */
+static void unused_filled(struct proto_choose *c)
+{
+        c->n = 2;
+}
+static void unused_byte(struct proto_choose *c)
+{
+        c->choices[7].name[63] = 1;
+}
+
+static void test_bad_choose(void **state)
+{
+        choose_refused(serial_0);
+        choose_refused(reserved_set);
+        choose_refused(n_0);
+        choose_refused(n_9);
+        choose_refused(n_4);
+        choose_refused(leader_0);
+        choose_refused(leader_negative);
+        choose_refused(flag_unknown);
+        choose_refused(choice_reserved);
+        choose_refused(name_no_nul);
+        choose_refused(unused_filled);
+        choose_refused(unused_byte);
+
+        /* What is allowed: an empty name (shown as such), a deadline of 0
+         * (the policy decides at once), any uid, memory and idle time. */
+        union proto_message m;
+        uint16_t type;
+        size_t len = pack_example(PROTO_CHOOSE, &m);
+        m.choose.choices[1].name[0] = '\0';
+        m.choose.deadline_msec = 0;
+        m.choose.choices[0].uid = UINT32_MAX;
+        m.choose.choices[0].memory_kib = UINT64_MAX;
+        m.choose.choices[0].idle_sec = UINT64_MAX;
+        assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), 0);
 }
 
 static void test_truncated(void **state)
@@ -328,6 +561,11 @@ static void test_names(void **state)
 {
         assert_string_equal(proto_type_to_string(PROTO_REGISTER), "REGISTER");
         assert_string_equal(proto_type_to_string(PROTO_EMERGENCY_CLOSE), "EMERGENCY_CLOSE");
+        assert_string_equal(proto_type_to_string(PROTO_CHOOSER), "CHOOSER");
+        assert_string_equal(proto_type_to_string(PROTO_PICK), "PICK");
+        assert_string_equal(proto_type_to_string(PROTO_CHOOSER_READY), "CHOOSER_READY");
+        assert_string_equal(proto_type_to_string(PROTO_CHOOSE), "CHOOSE");
+        assert_string_equal(proto_type_to_string(PROTO_CHOOSE_DONE), "CHOOSE_DONE");
         assert_string_equal(proto_type_to_string(0), "unknown");
         assert_string_equal(proto_type_to_string(999), "unknown");
 }
@@ -341,6 +579,7 @@ int main(void)
                 cmocka_unit_test(test_no_nul),           cmocka_unit_test(test_bad_fields),
                 cmocka_unit_test(test_truncated),        cmocka_unit_test(test_oversized),
                 cmocka_unit_test(test_unaligned),        cmocka_unit_test(test_names),
+                cmocka_unit_test(test_pack_choose),      cmocka_unit_test(test_bad_choose),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
