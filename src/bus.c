@@ -74,6 +74,7 @@ enum bus_request_kind {
         BUS_REQUEST_EXPLAIN,
         BUS_REQUEST_HISTORY,
         BUS_REQUEST_FOCUS,
+        BUS_REQUEST_CHARGE,
 };
 
 /* A method call waiting for its caller's credentials. */
@@ -84,7 +85,8 @@ struct bus_request {
         sd_bus_message *call;    /* answered when the credentials arrive */
         sd_bus_slot *creds_slot; /* GetConnectionCredentials in flight */
         sd_bus_slot *match_slot; /* Register: the caller's NameOwnerChanged */
-        pid_t pid;               /* Explain, ReportFocus */
+        pid_t pid;               /* Explain, ReportFocus, ReportCharge */
+        uint64_t bytes;          /* ReportCharge */
         char arg[BUS_ARG_MAX];   /* Register: the name; GetCandidates: the domain */
 };
 
@@ -488,6 +490,25 @@ static int answer_focus(struct bus_request *req, uid_t uid)
         return sd_bus_reply_method_return(req->call, NULL);
 }
 
+/* ReportCharge: a server trusted in the configuration says how much
+ * memory it holds for a client process. */
+static int answer_charge(struct bus_request *req, pid_t pid, uid_t uid)
+{
+        const char *sender = sd_bus_message_get_sender(req->call);
+        int r = manager_report_charge(req->bus->manager, pid, uid, req->pid, req->bytes);
+
+        if (r == -EPERM)
+                return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_ACCESS_DENIED,
+                                                  "Only servers of users trusted in triage.conf ([charges] "
+                                                  "trusted) may report charges.");
+        if (r < 0) {
+                log_debug_errno(r, "bus: %s (uid %u): charge report for pid %d refused", sender,
+                                (unsigned)uid, (int)req->pid);
+                return reply_errno(req->call, r);
+        }
+        return sd_bus_reply_method_return(req->call, NULL);
+}
+
 /* The reply of GetConnectionCredentials: a{sv} with UnixUserID (u) and
  * ProcessID (u), among others. */
 static int read_credentials(sd_bus_message *reply, pid_t *ret_pid, uid_t *ret_uid)
@@ -557,6 +578,8 @@ static int on_credentials(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 r = answer_register(req, pid, uid);
         else if (req->kind == BUS_REQUEST_FOCUS)
                 r = answer_focus(req, uid);
+        else if (req->kind == BUS_REQUEST_CHARGE)
+                r = answer_charge(req, pid, uid);
         else
                 r = answer_render(req, uid);
         if (r < 0)
@@ -728,6 +751,28 @@ static int method_report_focus(sd_bus_message *call, void *userdata, sd_bus_erro
         return bus_request_start(userdata, call, BUS_REQUEST_FOCUS, NULL, (pid_t)pid, ret_error);
 }
 
+static int method_report_charge(sd_bus_message *call, void *userdata, sd_bus_error *ret_error)
+{
+        struct bus *b = userdata;
+        uint32_t pid;
+        uint64_t bytes;
+        int r;
+
+        r = sd_bus_message_read(call, "ut", &pid, &bytes);
+        if (r < 0)
+                return r;
+        if (pid == 0 || pid > INT32_MAX)
+                return sd_bus_error_set(ret_error, ERROR_NO_SUCH_PROCESS, "No such process.");
+        r = bus_request_start(b, call, BUS_REQUEST_CHARGE, NULL, (pid_t)pid, ret_error);
+        if (r < 0)
+                return r;
+        /* The request just started is the last one made for this call. */
+        for (size_t i = 0; i < BUS_REQUESTS_MAX; i++)
+                if (b->requests[i].in_use && b->requests[i].call == call)
+                        b->requests[i].bytes = bytes;
+        return r;
+}
+
 static int method_get_history(sd_bus_message *call, void *userdata, sd_bus_error *ret_error)
 {
         return bus_request_start(userdata, call, BUS_REQUEST_HISTORY, NULL, 0, ret_error);
@@ -743,6 +788,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReportFocus", SD_BUS_ARGS("u", pid), SD_BUS_NO_RESULT, method_report_focus,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReportCharge", SD_BUS_ARGS("u", pid, "t", bytes), SD_BUS_NO_RESULT,
+                                method_report_charge, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", json), method_get_status,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetCandidates", SD_BUS_ARGS("s", domain), SD_BUS_RESULT("s", json),

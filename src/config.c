@@ -51,6 +51,7 @@ enum config_section {
         SECTION_MONITOR,
         SECTION_CLIENTS,
         SECTION_POLICY,
+        SECTION_CHARGES,
         SECTION_DOMAINS,
         SECTION_DOMAIN, /* [domain NAME] */
         SECTION_RULE,   /* [rule NAME] */
@@ -60,8 +61,8 @@ enum config_section {
 static const char *const section_names[_SECTION_MAX] = {
         [SECTION_NONE] = "",         [SECTION_DAEMON] = "daemon",   [SECTION_LEVELS] = "levels",
         [SECTION_KILL] = "kill",     [SECTION_MONITOR] = "monitor", [SECTION_CLIENTS] = "clients",
-        [SECTION_POLICY] = "policy", [SECTION_DOMAINS] = "domains", [SECTION_DOMAIN] = "domain",
-        [SECTION_RULE] = "rule",
+        [SECTION_POLICY] = "policy", [SECTION_CHARGES] = "charges", [SECTION_DOMAINS] = "domains",
+        [SECTION_DOMAIN] = "domain", [SECTION_RULE] = "rule",
 };
 
 struct config_key {
@@ -356,6 +357,43 @@ static const char *format_user_key(const void *field, char *buf, size_t size)
         return buf;
 }
 
+/* A list of user names (resolved now) or uids, separated by commas or
+ * blanks: "root, gdm 1000". */
+static int parse_trusted_key(const struct config_key *k, const char *value, void *field)
+{
+        struct config_trusted t = { 0 };
+        char copy[sizeof(t.text)], buf[16384];
+        char *save = NULL;
+
+        if (!strscpy(copy, value, sizeof(copy)))
+                return -ERANGE;
+        strscpy(t.text, value, sizeof(t.text));
+        for (char *w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+                struct passwd pw, *found = NULL;
+                uint64_t uid;
+
+                if (t.n == ARRAY_SIZE(t.uids))
+                        return -ERANGE;
+                if (isdigit((unsigned char)w[0])) {
+                        if (parse_u64(w, &uid) < 0 || uid >= (uid_t)-1)
+                                return -EINVAL;
+                } else {
+                        if (getpwnam_r(w, &pw, buf, sizeof(buf), &found) != 0 || !found)
+                                return -EINVAL;
+                        uid = found->pw_uid;
+                }
+                t.uids[t.n++] = (uid_t)uid;
+        }
+        *(struct config_trusted *)field = t;
+        return 0;
+}
+
+static const char *format_trusted_key(const void *field, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s", ((const struct config_trusted *)field)->text);
+        return buf;
+}
+
 /* prefer = yes|no is tier = preferred|auto. */
 static int parse_prefer_key(const struct config_key *k, const char *value, void *field)
 {
@@ -520,6 +558,10 @@ static const struct config_key config_keys[] = {
         /* Background order: memory * (1 + log2(1 + idle / age_unit)). */
         DURATION_KEY(SECTION_POLICY, "age_unit", age_unit_usec, 100 * USEC_PER_MSEC,
                      24 * 60 * 60 * USEC_PER_SEC, "100ms to 24h"),
+
+        { SECTION_CHARGES, "trusted", parse_trusted_key, format_trusted_key,
+          offsetof(struct config, charges_trusted), sizeof(struct config_trusted), 0, 0,
+          "user names or uids (at most 8) separated by commas" },
 
         BOOL_KEY(SECTION_DOMAINS, "auto_cgroups", struct config, auto_cgroup_domains),
 

@@ -82,7 +82,15 @@ struct config {
         uint64_t choose_timeout_usec;     /* choose_timeout = 10s: for a person's pick; 0: never ask */
 
         /* [policy] */
-        uint64_t recent_usec;   /* recent = 5min: used this recently, tier recent */
+        uint64_t recent_usec; /* recent = 5min: used this recently, tier recent */
+
+        /* [charges] trusted = users whose servers may report memory they hold
+         * for a client (ReportCharge on D-Bus); none by default. */
+        struct config_trusted {
+                char text[128]; /* as written */
+                uid_t uids[8];
+                size_t n;
+        } charges_trusted;
         uint64_t age_unit_usec; /* age_unit = 1min: the unit of the age factor */
 
         /* [domains]: auto_cgroups = yes (every limited memory cgroup) */

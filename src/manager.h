@@ -299,6 +299,11 @@ void survey_restore_adj(struct manager *m);
 /* A focus report: pid's activity is in use now. The requester must be
  * root or pid's owner. Returns 0, -ESRCH, -EPERM. */
 int manager_focus(struct manager *m, pid_t pid, uid_t requester);
+/* A trusted server (its uid in [charges] trusted) says it holds bytes of
+ * memory for client: charged to the client, credited to the server, until
+ * its next report (0 ends it). Returns 0, -EPERM (not trusted), -ESRCH (no
+ * such client), -ENOSPC (the charge table is full). */
+int manager_report_charge(struct manager *m, pid_t holder, uid_t holder_uid, pid_t client, uint64_t bytes);
 
 /* domain.c */
 int domain_start(struct domain *d);

@@ -93,6 +93,27 @@ int manager_focus(struct manager *m, pid_t pid, uid_t requester)
         return 0;
 }
 
+int manager_report_charge(struct manager *m, pid_t holder, uid_t holder_uid, pid_t client, uint64_t bytes)
+{
+        const struct config_trusted *t = &m->config.charges_trusted;
+        struct proc_entry p;
+        bool trusted = false;
+
+        for (size_t i = 0; i < t->n; i++)
+                trusted |= t->uids[i] == holder_uid;
+        if (!trusted)
+                return -EPERM;
+        if (client <= 0 || proc_read_pid(m->procfd, client, 0, &p) < 0)
+                return -ESRCH;
+        uint64_t kib = bytes / 1024 + (bytes % 1024 != 0);
+        int r = charges_set(&m->charges, CHARGE_REPORTED, client, holder == client ? 0 : holder, kib);
+        if (r < 0)
+                return r;
+        log_info("pid %d (uid %u) holds %" PRIu64 " KiB for pid %d (%s): charged to it", (int)holder,
+                 (unsigned)holder_uid, kib, (int)client, p.comm);
+        return 0;
+}
+
 /* The per-process charges of this scan, from the charge table. */
 static void fill_charges(struct manager *m)
 {

@@ -94,6 +94,8 @@ poll_min = 20ms
 poll_max = 100ms
 [clients]
 socket = $WORK/app.sock
+[charges]
+trusted = root
 [domains]
 auto_cgroups = no
 CONF
@@ -260,6 +262,17 @@ out=$(call ReportFocus 999999999) && fail "ReportFocus of a missing pid succeede
 grep -q 'org.triage.Manager1.Error.NoSuchProcess' <<< "$out" || fail "ReportFocus 999999999: $out"
 out=$(call ReportFocus 0) && fail "ReportFocus of pid 0 succeeded"
 grep -q 'org.triage.Manager1.Error.NoSuchProcess' <<< "$out" || fail "ReportFocus 0: $out"
+
+# ReportCharge: root is trusted ([charges] trusted = root): a server says it
+# holds 64 MiB for bus-app, which `why` then shows charged to bus-app.
+out=$(call ReportCharge "$APP_PID" 67108864) || fail "ReportCharge: $out"
+why "$APP_PID"
+grep -qE '"charges":\[\{"source":"reported","peer":[0-9]+,"kib":65536\}\]' <<< "$WHY" ||
+        fail "ReportCharge: no 64 MiB charge for bus-app: $WHY"
+grep -q '"charged_kib":65536,' <<< "$WHY" || fail "ReportCharge: charged_kib: $WHY"
+out=$(call ReportCharge 999999999 1) && fail "ReportCharge for a missing pid succeeded"
+grep -q 'org.triage.Manager1.Error.NoSuchProcess' <<< "$out" || fail "ReportCharge 999999999: $out"
+pass "ReportCharge from a trusted user is charged to the client"
 pass "ReportFocus: bus-app has the focus (foreground, last use from focus); missing pids refused"
 
 # --- the policy, as another user ------------------------------------------------------
@@ -293,6 +306,10 @@ if "${NOBODY[@]}" true 2> /dev/null; then
                 fail "nobody could report the focus of root's bus-app: $out"
         # The daemon's refusal, not the bus policy's.
         grep -q "AccessDenied: Only root or the process's owner" <<< "$out" || fail "ReportFocus as nobody: $out"
+        out=$("${NOBODY[@]}" gdbus call --system --dest org.triage.Manager1 --object-path /org/triage/Manager1 \
+                --method org.triage.Manager1.ReportCharge "$APP_PID" 1024 2>&1) &&
+                fail "nobody (not trusted) could report a charge: $out"
+        grep -q "AccessDenied: Only servers of users trusted" <<< "$out" || fail "ReportCharge as nobody: $out"
         why "$APP_PID"
         grep -q '"focused":true' <<< "$WHY" || fail "a refused ReportFocus took the focus from bus-app: $WHY"
         out=$("${NOBODY[@]}" gdbus call --system --dest org.triage.Manager1 --object-path /org/triage/Manager1 \

@@ -774,8 +774,8 @@ static void test_shipped_config(void **state)
                 }
                 len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n", line);
         }
-        /* every key of the global sections: 6 + 9 + 1 + 5 + 5 + 2 + 1 */
-        assert_int_equal(enabled, 29);
+        /* every key of the global sections: 6 + 9 + 1 + 5 + 5 + 2 + 1 + 1 */
+        assert_int_equal(enabled, 30);
         assert_int_equal(config_load_string(DATA_CONF, text, &c, err, sizeof(err)), 0);
         assert_config_equal(&c, &d);
 }
@@ -875,6 +875,9 @@ static void test_dump_defaults(void **state)
                                  "[policy]\n"
                                  "recent = 5min\n"
                                  "age_unit = 1min\n"
+                                 "\n"
+                                 "[charges]\n"
+                                 "trusted = \n"
                                  "\n"
                                  "[domains]\n"
                                  "auto_cgroups = yes\n"
