@@ -16,7 +16,7 @@ focus() { triagectl -s "$TRIAGE_SOCKET" focus "$1" >/dev/null || fail "focus $1"
 start_hold a 16 -u 1000
 a=$HOLD_PID
 focus "$a"
-start_hold b 32 -u 1000
+start_hold b 16 -u 1000
 b=$HOLD_PID
 focus "$b"
 sleep 5

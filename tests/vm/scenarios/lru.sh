@@ -22,11 +22,12 @@ start_hold b 16 -u 1000
 b=$HOLD_PID
 focus "$b"
 # a was last used now; b and c will be used 15 s later. With a 1 s age
-# unit a weighs 16 MiB * (1 + log2(1 + ~17)) ~ 83, c 20 MiB * (1 + log2(1
-# + ~2)) ~ 52: the oldest goes first although c is bigger.
+# unit a weighs 16 MiB * (1 + log2(1 + ~17)) ~ 83, c 18 MiB * (1 + log2(1
+# + ~2)) ~ 46: the oldest goes first although c is bigger (and still
+# would 30 s later: 95 against 90).
 info "letting a age for 15 s"
 sleep 15
-start_hold c 20 -u 1000
+start_hold c 18 -u 1000
 c=$HOLD_PID
 focus "$c"
 start_hold d 40 -u 1000
