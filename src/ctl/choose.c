@@ -17,10 +17,11 @@
  *
  * Names come from other people's processes, and a program can name itself
  * with escape sequences that would write to the chooser's terminal: every
- * name goes through sanitize(), which lets valid printable UTF-8 through
+ * name goes through text_sanitize(), which lets valid printable UTF-8 through
  * and turns anything else into '?'.
  */
 #include "choose.h"
+#include "text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -174,64 +175,6 @@ static void __attribute__((format(printf, 2, 3))) set_note(struct chooser *ch, c
         }
 }
 
-/*
- * Copies name into out (size bytes, NUL-terminated) so that it is safe to
- * show: valid UTF-8 of printable characters is kept, control characters
- * (C0, DEL and C1, which some terminals obey in UTF-8 too) and malformed
- * bytes become '?'. A sequence is never cut in the middle. Returns the
- * number of characters.
- */
-static size_t sanitize(const char *name, char *out, size_t size)
-{
-        const unsigned char *p = (const unsigned char *)name;
-        size_t o = 0, chars = 0;
-
-        while (*p && o + 1 < size) {
-                size_t len = 1;
-                bool ok;
-                if (*p < 0x80) {
-                        ok = *p >= 0x20 && *p != 0x7f;
-                } else {
-                        unsigned char lo = 0x80, hi = 0xbf;
-                        if (*p >= 0xc2 && *p <= 0xdf)
-                                len = 2;
-                        else if (*p >= 0xe0 && *p <= 0xef)
-                                len = 3;
-                        else if (*p >= 0xf0 && *p <= 0xf4)
-                                len = 4;
-                        /* No overlong forms, surrogates or code points past
-                         * U+10FFFF: only the second byte's range differs. */
-                        if (*p == 0xe0)
-                                lo = 0xa0;
-                        else if (*p == 0xed)
-                                hi = 0x9f;
-                        else if (*p == 0xf0)
-                                lo = 0x90;
-                        else if (*p == 0xf4)
-                                hi = 0x8f;
-                        /* Nor C1 controls, U+0080..U+009F. */
-                        else if (*p == 0xc2)
-                                lo = 0xa0;
-                        ok = len > 1 && p[1] >= lo && p[1] <= hi;
-                        for (size_t k = 2; ok && k < len; k++)
-                                ok = p[k] >= 0x80 && p[k] <= 0xbf;
-                }
-                if (!ok) {
-                        out[o++] = '?';
-                        p++;
-                } else {
-                        if (o + len >= size)
-                                break;
-                        memcpy(out + o, p, len);
-                        o += len;
-                        p += len;
-                }
-                chars++;
-        }
-        out[o] = '\0';
-        return chars;
-}
-
 /* Characters in a sanitized string (one column each, near enough: wide
  * characters are rare in program names). */
 static size_t chars_of(const char *s)
@@ -294,7 +237,7 @@ static const char *victim_name(const struct chooser *ch, pid_t victim, char *buf
 {
         for (size_t i = 0; i < ch->n; i++) {
                 if (ch->choices[i].leader == victim) {
-                        sanitize(ch->choices[i].name, buf, size);
+                        text_sanitize(ch->choices[i].name, buf, size);
                         if (buf[0])
                                 return buf;
                 }
@@ -375,7 +318,7 @@ static void line_name(struct line *l, const char *name, size_t width)
 
         if (!l)
                 return;
-        sanitize(name, safe, sizeof(safe));
+        text_sanitize(name, safe, sizeof(safe));
         size_t chars = chars_of(safe);
         if (chars > width)
                 safe[bytes_for_chars(safe, width)] = '\0';
@@ -583,7 +526,7 @@ static void print_choices(struct chooser *ch)
                ch->serial, ch->n, seconds_left(ch));
         for (size_t i = 0; i < ch->n; i++) {
                 const struct triage_choice *c = &ch->choices[i];
-                sanitize(c->name, name, sizeof(name));
+                text_sanitize(c->name, name, sizeof(name));
                 printf("  %zu  %s  pid %d  %s  used %s%s%s%s\n", i + 1, name, (int)c->leader,
                        format_kib(c->memory_kib, mem, sizeof(mem)),
                        format_idle(c->idle_sec, idle, sizeof(idle)),
@@ -934,7 +877,7 @@ static void plain_line(struct chooser *ch, char *line)
                 return;
         }
         char safe[64];
-        sanitize(s, safe, sizeof(safe));
+        text_sanitize(s, safe, sizeof(safe));
         set_note(ch, "'%s': answer a number from 1 to %zu, p (let the policy decide) or q", safe, ch->n);
 }
 

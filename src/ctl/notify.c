@@ -26,6 +26,7 @@
  * interprets the body as markup.
  */
 #include "notify.h"
+#include "text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -182,64 +183,10 @@ static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
         fflush(stdout);
 }
 
-/*
- * Copies name into out (size bytes, NUL-terminated) as valid UTF-8 of
- * printable characters: control characters (C0, DEL, C1) and malformed
- * bytes become '?', and a sequence is never cut. The same rules as the
- * terminal chooser's (choose.c).
- */
-static void sanitize(const char *name, char *out, size_t size)
-{
-        const unsigned char *p = (const unsigned char *)name;
-        size_t o = 0;
-
-        while (*p && o + 1 < size) {
-                size_t len = 1;
-                bool ok;
-                if (*p < 0x80) {
-                        ok = *p >= 0x20 && *p != 0x7f;
-                } else {
-                        unsigned char lo = 0x80, hi = 0xbf;
-                        if (*p >= 0xc2 && *p <= 0xdf)
-                                len = 2;
-                        else if (*p >= 0xe0 && *p <= 0xef)
-                                len = 3;
-                        else if (*p >= 0xf0 && *p <= 0xf4)
-                                len = 4;
-                        /* No overlong forms, surrogates, code points past
-                         * U+10FFFF or C1 controls (U+0080..U+009F). */
-                        if (*p == 0xe0)
-                                lo = 0xa0;
-                        else if (*p == 0xed)
-                                hi = 0x9f;
-                        else if (*p == 0xf0)
-                                lo = 0x90;
-                        else if (*p == 0xf4)
-                                hi = 0x8f;
-                        else if (*p == 0xc2)
-                                lo = 0xa0;
-                        ok = len > 1 && p[1] >= lo && p[1] <= hi;
-                        for (size_t k = 2; ok && k < len; k++)
-                                ok = p[k] >= 0x80 && p[k] <= 0xbf;
-                }
-                if (!ok) {
-                        out[o++] = '?';
-                        p++;
-                        continue;
-                }
-                if (o + len >= size)
-                        break;
-                memcpy(out + o, p, len);
-                o += len;
-                p += len;
-        }
-        out[o] = '\0';
-}
-
 /* A candidate's name as shown: sanitized, "pid N" when empty. */
 static const char *display_name(const struct triage_choice *c, char *buf, size_t size)
 {
-        sanitize(c->name, buf, size);
+        text_sanitize(c->name, buf, size);
         if (!buf[0])
                 snprintf(buf, size, "pid %d", (int)c->leader);
         return buf;
@@ -838,8 +785,8 @@ static void describe_server(struct notifier *nt)
                                &e, &reply, "") >= 0 &&
             sd_bus_message_read(reply, "ssss", &name, &vendor, &version, &spec) >= 0) {
                 char safe[BUS_NAME_MAX], safe_version[64];
-                sanitize(name, safe, sizeof(safe));
-                sanitize(version, safe_version, sizeof(safe_version));
+                text_sanitize(name, safe, sizeof(safe));
+                text_sanitize(version, safe_version, sizeof(safe_version));
                 say("notifications through %s %s%s", safe, safe_version, nt->markup ? " (body markup)" : "");
         }
         sd_bus_message_unref(reply);
