@@ -114,6 +114,7 @@ static void freeze_foreground(struct domain *d, const struct activity *acts, siz
         int fd = freeze_event_fd(&m->freeze);
         if (fd >= 0)
                 (void)sd_event_add_io(m->event, &m->freeze_source, fd, EPOLLPRI, on_freeze_event, m);
+        m->frozen_leader = fg->leader_pid;
         for (size_t i = 0; i < m->n_choices; i++)
                 if (m->choices[i].leader == fg->leader_pid)
                         m->choices[i].frozen = true;
@@ -164,6 +165,7 @@ int chooser_maybe_start(struct domain *d, const struct activity *acts, size_t n)
                 return 0;
 
         m->choosing = d;
+        m->frozen_leader = 0;
         d->phase = ACT_CHOOSING;
         m->choose_serial = clients_next_serial(&m->clients);
         freeze_foreground(d, acts, n);
@@ -220,8 +222,13 @@ void chooser_end(struct domain *d, enum choose_result result, pid_t leader)
                                 log_info("domain %s: the pick (pid %d) is gone; the policy decides", d->name,
                                          (int)leader);
                 }
-                if (!a && n > 0)
-                        a = activity_victim(m->acts, (size_t)n);
+                /* The policy's victim, but never the activity that was frozen
+                 * for the choice: only the person may pick that one. (If
+                 * nothing else is left, the next check acts as usual.) */
+                for (ssize_t i = 0; i < n && !a; i++)
+                        if (m->acts[i].protection == ACTIVITY_KILLABLE &&
+                            m->acts[i].leader_pid != m->frozen_leader)
+                                a = &m->acts[i];
                 if (a) {
                         victim = a->leader_pid;
                         log_notice("domain %s: closing %s (%s)", d->name, a->name,

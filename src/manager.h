@@ -215,6 +215,7 @@ struct manager {
         size_t n_choices;
         sd_event_source *choose_deadline;
         sd_event_source *freeze_source; /* cgroup.events of a v2 freeze */
+        pid_t frozen_leader;            /* the activity frozen during the choice */
         struct freeze freeze;
         char freeze_state_path[CONFIG_PATH_MAX];
 

@@ -150,6 +150,7 @@ wait_log "asked triagectl-choose \(pid [0-9]+\) to choose among" 30 || fail "tim
 wait_log "no pick within 3000 ms: the policy decides" 10 || fail "timeout: no timeout"
 wait_log "kill pid=$A comm=hold .*outcome=died" 10 || fail "timeout: the policy's choice (pid $A) was not killed"
 [ "$(state "$F")" != T ] || fail "timeout: pid $F still frozen"
+kill -0 "$F" || fail "timeout: the frozen application died"
 kill -0 "$N" || fail "timeout: notes died"
 pass "timeout: the policy's victim died at the timeout, everything thawed"
 teardown
@@ -163,6 +164,7 @@ wait_log "kill pid=$A comm=hold .*outcome=died" 30 || fail "floor: the policy di
 [ $((SECONDS - start)) -lt 60 ] || fail "floor: the policy acted only at the timeout"
 grep -q "level critical -> emergency\|level .* -> emergency" "$LOG" || fail "floor: the floor was never reached"
 [ "$(state "$F")" != T ] || fail "floor: pid $F still frozen"
+kill -0 "$F" || fail "floor: the frozen application died"
 pass "floor: memory at the floor ended the choice; the policy acted at once"
 teardown
 echo "choose-e2e: all passed"
