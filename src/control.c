@@ -107,6 +107,7 @@ static int render_status(struct manager *m, FILE *f, bool json)
                 .bus = m->bus != NULL,
                 .app_socket = m->appsock ? m->config.app_socket : "",
                 .advise_only = m->config.advise_only,
+                .adj_publish = m->adj_publish,
                 .adj_written = m->adj_written,
                 .adj_refused = m->adj_refused,
                 .adj_refused_reason = m->adj_refused ? strerror(m->adj_refused_errno) : "",

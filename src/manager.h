@@ -202,6 +202,7 @@ struct manager {
         size_t n_focus;
         sd_event_source *survey_source;
         sd_event_source *survey_soon_source;
+        bool adj_publish;     /* CAP_SYS_RESOURCE (values can be put back) or advise-only */
         uint64_t adj_written; /* oom_score_adj values published */
         uint64_t adj_refused; /* ... refused by the kernel (lowering) */
         int adj_refused_errno;

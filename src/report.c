@@ -228,9 +228,10 @@ void report_status(FILE *f, const struct report_status *s, bool json)
                         fputs(i + 1 < s->n_domains ? ",\n" : "\n", f);
                 }
                 fprintf(f,
-                        "],\"advise_only\":%s,\"kernel_adj\":{\"written\":%" PRIu64 ",\"refused\":%" PRIu64
-                        ",\"reason\":",
-                        s->advise_only ? "true" : "false", s->adj_written, s->adj_refused);
+                        "],\"advise_only\":%s,\"kernel_adj\":{\"publishing\":%s,\"written\":%" PRIu64
+                        ",\"refused\":%" PRIu64 ",\"reason\":",
+                        s->advise_only ? "true" : "false", s->adj_publish ? "true" : "false", s->adj_written,
+                        s->adj_refused);
                 json_string(f, s->adj_refused_reason);
                 fputs("},\"chooser\":", f);
                 json_string(f, s->chooser);
@@ -267,8 +268,10 @@ void report_status(FILE *f, const struct report_status *s, bool json)
                 s->process_capacity);
         for (size_t i = 0; i < s->n_domains; i++)
                 status_domain_text(f, &s->domains[i]);
-        fprintf(f, "kernel:       %" PRIu64 " oom_score_adj values published%s", s->adj_written,
-                s->advise_only ? " (advise-only: triaged kills nothing)" : "");
+        fprintf(f, "kernel:       %" PRIu64 " oom_score_adj values published%s%s", s->adj_written,
+                s->advise_only ? " (advise-only: triaged kills nothing)" : "",
+                s->adj_publish ? ""
+                               : " (not publishing: without CAP_SYS_RESOURCE they could not be put back)");
         if (s->adj_refused)
                 fprintf(f, ", %" PRIu64 " refused (%s: lowering a value needs CAP_SYS_RESOURCE)",
                         s->adj_refused, s->adj_refused_reason);

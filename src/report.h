@@ -68,6 +68,7 @@ struct report_status {
         /* Telling the kernel: oom_score_adj values written, and refused
          * (lowering needs CAP_SYS_RESOURCE), with the reason. */
         bool advise_only;
+        bool adj_publish; /* false: not published (no CAP_SYS_RESOURCE) */
         uint64_t adj_written;
         uint64_t adj_refused;
         const char *adj_refused_reason;

@@ -363,6 +363,20 @@ static void x11focus_start(struct manager *m)
 }
 #endif
 
+/* CAP_SYS_RESOURCE (24) in the effective set, from /proc/self/status. */
+static bool has_cap_sys_resource(struct manager *m)
+{
+        char buf[4096];
+        uint64_t caps = 0;
+
+        if (read_file_at(m->procfd, "self/status", buf, sizeof(buf)) < 0)
+                return false;
+        const char *p = strstr(buf, "\nCapEff:\t");
+        if (!p || sscanf(p + 9, "%" SCNx64, &caps) != 1)
+                return false;
+        return caps & (UINT64_C(1) << 24);
+}
+
 void survey_now(struct manager *m)
 {
         struct domain *d = manager_find_domain(m, NULL);
@@ -379,7 +393,7 @@ void survey_now(struct manager *m)
                 log_warning_errno((int)n, "survey: cannot rank activities");
                 return;
         }
-        if (!m->config.dry_run)
+        if (!m->config.dry_run && m->adj_publish)
                 publish_adj(m, (size_t)n);
 }
 
@@ -429,6 +443,13 @@ int survey_start(struct manager *m)
                 x11focus_start(m);
         }
 #endif
+        /* Without CAP_SYS_RESOURCE a value can be raised but never put
+         * back: publishing would outlive the daemon. Only when asked to. */
+        m->adj_publish = has_cap_sys_resource(m) || m->config.advise_only;
+        if (!m->adj_publish)
+                log_warning(
+                        "not publishing the ranking as oom_score_adj: without CAP_SYS_RESOURCE the kernel lets "
+                        "triaged raise values but never put them back (use --advise-only to publish anyway)");
         survey_now(m);
         /* Accuracy of a tenth: coalesced with other wake-ups. */
         return sd_event_add_time_relative(m->event, &m->survey_source, CLOCK_MONOTONIC, SURVEY_INTERVAL_USEC,

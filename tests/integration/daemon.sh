@@ -103,9 +103,15 @@ pass "hostile clients"
 
 # Telling the kernel: the order is published as oom_score_adj (raising is
 # allowed here; what the kernel refuses is counted with the reason).
-written=$(ctl status --json | sed -n 's/.*"kernel_adj":{"written":\([0-9]*\),.*/\1/p')
+written=$(ctl status --json | sed -n 's/.*"kernel_adj":{"publishing":[a-z]*,"written":\([0-9]*\),.*/\1/p')
 [ -n "$written" ] || fail "status --json does not report the published oom_score_adj values"
 ctl status | grep -q "^kernel:       $written oom_score_adj values published" || fail "status text: kernel line"
+# Without CAP_SYS_RESOURCE (this host) nothing is published: a raised value
+# could not be put back.
+if ! grep -q '^CapEff:.*' /proc/self/status || [ $(( 0x$(sed -n 's/^CapEff:\t//p' /proc/self/status) >> 24 & 1 )) = 0 ]; then
+        [ "$written" = 0 ] || fail "published $written values without CAP_SYS_RESOURCE"
+        grep -q "not publishing the ranking as oom_score_adj" "$LOG" || fail "no log line saying it does not publish"
+fi
 pass "status reports $written oom_score_adj values published"
 
 stop_daemon
