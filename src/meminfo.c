@@ -33,9 +33,7 @@ static const struct {
         { "SwapFree:", offsetof(struct meminfo, swap_free_kib), 0 },
 };
 
-/* Parses the value part of a line: spaces, digits, optional " kB", end of
- * line. Returns 0 or -EINVAL/-ERANGE. */
-static int parse_kib(const char *s, const char *eol, uint64_t *ret)
+int meminfo_parse_kib(const char *s, const char *eol, uint64_t *ret)
 {
         uint64_t v = 0;
         const char *p = s;
@@ -73,7 +71,7 @@ int meminfo_parse(const char *buf, struct meminfo *ret)
 
                         if ((size_t)(colon + 1 - line) != len || memcmp(line, meminfo_keys[i].name, len) != 0)
                                 continue;
-                        if (parse_kib(colon + 1, eol, &v) < 0)
+                        if (meminfo_parse_kib(colon + 1, eol, &v) < 0)
                                 return -EINVAL;
                         memcpy((char *)&m + meminfo_keys[i].offset, &v, sizeof(v));
                         seen |= 1u << i;

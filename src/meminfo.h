@@ -21,6 +21,10 @@ struct meminfo {
  * optional (0 when absent). */
 int meminfo_parse(const char *buf, struct meminfo *ret);
 
+/* Parses the value part of a meminfo line (also a node's meminfo): spaces,
+ * digits, an optional " kB", then eol. Returns 0, -EINVAL or -ERANGE. */
+int meminfo_parse_kib(const char *s, const char *eol, uint64_t *ret);
+
 /* Opens "meminfo" under procfd (O_RDONLY|O_CLOEXEC). Returns fd or -errno. */
 int meminfo_open(int procfd);
 

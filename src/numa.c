@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "meminfo.h"
 #include "util.h"
 
 /*
@@ -52,29 +53,6 @@ static const struct {
         [KEY_SWAP_TOTAL] = { "SwapTotal:", 0 },
         [KEY_SWAP_FREE] = { "SwapFree:", 0 },
 };
-
-/* " 1234 kB" up to eol -> 1234. Returns 0 or -EINVAL. */
-static int parse_value_kib(const char *s, const char *eol, uint64_t *ret)
-{
-        uint64_t v = 0;
-
-        while (s < eol && *s == ' ')
-                s++;
-        if (s == eol || *s < '0' || *s > '9')
-                return -EINVAL;
-        for (; s < eol && *s >= '0' && *s <= '9'; s++) {
-                uint64_t d = (uint64_t)(*s - '0');
-                if (v > (UINT64_MAX - d) / 10)
-                        return -EINVAL;
-                v = v * 10 + d;
-        }
-        if (eol - s == 3 && memcmp(s, " kB", 3) == 0)
-                s += 3;
-        if (s != eol)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
 
 /* "Node 12 " at line -> 12, and *ret_rest past it; -1 without the prefix.
  * Returns 0 or -EINVAL for "Node" followed by something else. */
@@ -130,7 +108,7 @@ int numa_meminfo_parse(const char *buf, struct numa_meminfo *ret, int *ret_node)
 
                         if ((size_t)(colon + 1 - key) != len || memcmp(key, numa_keys[i].name, len) != 0)
                                 continue;
-                        if (parse_value_kib(colon + 1, eol, &values[i]) < 0)
+                        if (meminfo_parse_kib(colon + 1, eol, &values[i]) < 0)
                                 return -EINVAL;
                         seen |= 1u << i;
                         break;
