@@ -156,6 +156,35 @@ struct triage_choice {
 #define TRIAGE_CHOOSE_FLOOR 3     /* memory ran out first: the policy acted */
 #define TRIAGE_CHOOSE_CANCELLED 4 /* memory came back: nothing is closed */
 
+/* How a closed application ended (struct triage_kill's outcome). */
+#define TRIAGE_KILL_KILLED 1      /* killed */
+#define TRIAGE_KILL_CLOSED 2      /* it saved and closed by itself when asked */
+#define TRIAGE_KILL_AT_DEADLINE 3 /* killed: it did not close in its grace period */
+#define TRIAGE_KILL_AT_FLOOR 4    /* killed in its grace period: memory ran out */
+#define TRIAGE_KILL_TIMED_OUT 5   /* signalled, but not yet dead when last looked at */
+#define TRIAGE_KILL_GONE 7        /* it exited before it could be signalled */
+#define TRIAGE_KILL_FAILED 8      /* the signal could not be sent */
+
+/* Flags of a struct triage_kill. */
+#define TRIAGE_KILLED_SAVED 0x1u     /* it had saved its state when asked */
+#define TRIAGE_KILLED_BY_PERSON 0x2u /* a chooser picked it */
+#define TRIAGE_KILLED_AT_FLOOR 0x4u  /* decided at the emergency floor: no time to ask */
+
+/* An application the daemon closed, and why. The figures are from the
+ * moment it was chosen. */
+struct triage_kill {
+        pid_t pid; /* its leader */
+        uid_t uid;
+        uint64_t freed_kib;     /* its memory (resident + swap), about what closing it freed */
+        uint64_t available_kib; /* what was left where memory ran short */
+        uint32_t score;         /* its badness, 0..1000 */
+        uint32_t outcome;       /* TRIAGE_KILL_* */
+        uint32_t flags;         /* TRIAGE_KILLED_* */
+        char name[TRIAGE_NAME_MAX + 1];
+        char domain[TRIAGE_NAME_MAX + 1]; /* "system", a cgroup's domain ... */
+        char tier[16];                    /* its place in the policy's order: "idle", ... */
+};
+
 /* Any of these may be NULL. Like the others they run inside
  * triage_dispatch() and get the userdata given to triage_connect(). */
 struct triage_chooser_callbacks {
@@ -171,6 +200,11 @@ struct triage_chooser_callbacks {
          * the leader being closed (0: none). */
         void (*choose_done)(struct triage_client *client, uint32_t serial, int result, pid_t victim,
                             void *userdata);
+        /* An application was closed or killed, whoever chose it (also at
+         * the emergency floor, when nobody was asked): tell the person.
+         * A chooser running as a user hears of that user's applications
+         * only. kill is valid during the call only. */
+        void (*killed)(struct triage_client *client, const struct triage_kill *kill, void *userdata);
 };
 
 /*

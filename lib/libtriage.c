@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "level.h"
 #include "proto.h"
 #include "triage-paths.h"
 
@@ -50,6 +51,16 @@ _Static_assert(TRIAGE_CHOOSE_PICKED == PROTO_CHOOSE_PICKED && TRIAGE_CHOOSE_POLI
                        TRIAGE_CHOOSE_FLOOR == PROTO_CHOOSE_FLOOR &&
                        TRIAGE_CHOOSE_CANCELLED == PROTO_CHOOSE_CANCELLED,
                "triage.h and proto.h agree on how a choice ends");
+_Static_assert(TRIAGE_KILL_KILLED == PROTO_KILL_DIED && TRIAGE_KILL_CLOSED == PROTO_KILL_CLOSED &&
+                       TRIAGE_KILL_AT_DEADLINE == PROTO_KILL_AT_DEADLINE &&
+                       TRIAGE_KILL_AT_FLOOR == PROTO_KILL_BY_FLOOR &&
+                       TRIAGE_KILL_TIMED_OUT == PROTO_KILL_TIMED_OUT && TRIAGE_KILL_GONE == PROTO_KILL_GONE &&
+                       TRIAGE_KILL_FAILED == PROTO_KILL_FAILED,
+               "triage.h and proto.h agree on outcomes");
+_Static_assert(TRIAGE_KILLED_SAVED == PROTO_KILLED_SAVED && TRIAGE_KILLED_BY_PERSON == PROTO_KILLED_BY_PERSON,
+               "triage.h and proto.h agree on kill flags");
+_Static_assert(sizeof(((struct triage_kill *)0)->tier) == PROTO_TIER_MAX,
+               "triage.h and proto.h agree on tiers");
 /* Part of the ABI: an application indexes the array of choices with it. */
 _Static_assert(sizeof(struct triage_choice) == 96, "struct triage_choice does not change size");
 
@@ -258,6 +269,28 @@ static void handle_choose(struct triage_client *c, const struct proto_choose *m)
         c->chooser_cb.choose(c, m->serial, m->deadline_msec, choices, m->n, c->userdata);
 }
 
+/* The wire's KILLED, as the API has it (proto_validate() checked the
+ * outcome, flags and NULs). */
+static void handle_killed(struct triage_client *c, const struct proto_killed *m)
+{
+        struct triage_kill k;
+
+        if (!c->chooser || !c->chooser_cb.killed)
+                return;
+        memset(&k, 0, sizeof(k));
+        k.pid = m->pid;
+        k.uid = m->uid;
+        k.freed_kib = m->freed_kib;
+        k.available_kib = m->available_kib;
+        k.score = m->score;
+        k.outcome = m->outcome;
+        k.flags = m->flags | (m->level >= TRIAGE_LEVEL_EMERGENCY ? TRIAGE_KILLED_AT_FLOOR : 0);
+        memcpy(k.name, m->name, sizeof(k.name));
+        memcpy(k.domain, m->domain, sizeof(k.domain));
+        memcpy(k.tier, m->tier, sizeof(k.tier));
+        c->chooser_cb.killed(c, &k, c->userdata);
+}
+
 /* Runs the callback for one valid message. Returns 0 or -EBADMSG. */
 static int handle_message(struct triage_client *c, uint16_t type, const union proto_message *m)
 {
@@ -291,6 +324,9 @@ static int handle_message(struct triage_client *c, uint16_t type, const union pr
                 if (c->chooser && c->chooser_cb.choose_done)
                         c->chooser_cb.choose_done(c, m->choose_done.serial, (int)m->choose_done.result,
                                                   m->choose_done.victim, c->userdata);
+                return 0;
+        case PROTO_KILLED:
+                handle_killed(c, &m->killed);
                 return 0;
         default:
                 /* REGISTERED twice: not a daemon we understand. */

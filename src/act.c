@@ -101,6 +101,7 @@ static void act_done(struct domain *d, enum kill_outcome outcome)
                 log_kill(d, r);
                 if (m->bus)
                         bus_emit_killed(m->bus, r);
+                chooser_tell_killed(m, r);
         }
         act_finish(d);
         /* Look again at once: memory may still be short. */

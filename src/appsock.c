@@ -70,6 +70,12 @@ _Static_assert(PROTO_CHOOSE_PICKED == (int)CHOOSE_PICKED && PROTO_CHOOSE_POLICY 
                        PROTO_CHOOSE_FLOOR == (int)CHOOSE_FLOOR &&
                        PROTO_CHOOSE_CANCELLED == (int)CHOOSE_CANCELLED,
                "proto.h and clients.h agree on how a choice ends");
+_Static_assert(PROTO_KILL_DIED == (int)KILL_DIED && PROTO_KILL_CLOSED == (int)KILL_CLOSED &&
+                       PROTO_KILL_AT_DEADLINE == (int)KILL_AT_DEADLINE &&
+                       PROTO_KILL_BY_FLOOR == (int)KILL_BY_FLOOR &&
+                       PROTO_KILL_TIMED_OUT == (int)KILL_TIMED_OUT && PROTO_KILL_GONE == (int)KILL_GONE &&
+                       PROTO_KILL_FAILED == (int)KILL_FAILED,
+               "proto.h and history.h agree on outcomes");
 
 struct appsock;
 
@@ -247,12 +253,40 @@ static int op_send_choose_done(struct client *cl, uint32_t serial, enum choose_r
         return 0;
 }
 
+static int op_send_killed(struct client *cl, const struct kill_record *r)
+{
+        struct appsock_conn *c = cl->transport_data;
+        struct proto_killed m;
+
+        /* Only outcomes that end an episode; a record still pending or of
+         * a dry run is not news. */
+        if (r->outcome == KILL_PENDING || r->outcome == KILL_DRY_RUN || r->pid <= 0)
+                return -EINVAL;
+        proto_pack_killed(
+                &m, &(struct proto_killed_info){
+                            .pid = r->pid,
+                            .uid = r->uid,
+                            .freed_kib = r->freed_kib,
+                            .available_kib = r->available_kib,
+                            .score = r->badness.score,
+                            .level = (uint8_t)r->level,
+                            .outcome = (enum proto_kill_outcome)r->outcome,
+                            .flags = (r->saved ? PROTO_KILLED_SAVED : 0) |
+                                     (strcmp(r->decided_by, "person") == 0 ? PROTO_KILLED_BY_PERSON : 0),
+                            .name = r->activity[0] ? r->activity : r->comm,
+                            .domain = r->domain,
+                            .tier = r->tier,
+                    });
+        return conn_send(c, &m, sizeof(m));
+}
+
 static const struct client_ops appsock_ops = {
         .send_level = op_send_level,
         .send_save_state = op_send_save_state,
         .send_emergency_close = op_send_emergency_close,
         .send_choose = op_send_choose,
         .send_choose_done = op_send_choose_done,
+        .send_killed = op_send_killed,
 };
 
 static void conn_close(struct appsock_conn *c)

@@ -265,6 +265,19 @@ int manager_chooser_pick(struct manager *m, struct client *c, uint32_t serial, p
         return -ESRCH;
 }
 
+void chooser_tell_killed(struct manager *m, const struct kill_record *r)
+{
+        for (size_t i = 0; i < CLIENTS_MAX; i++) {
+                struct client *c = &m->clients.table[i];
+                if (!c->in_use || !c->chooser || !c->ops->send_killed || !visible_to(c, r->uid))
+                        continue;
+                int e = c->ops->send_killed(c, r);
+                if (e < 0)
+                        log_debug_errno(e, "cannot tell chooser %s (pid %d) of the end of pid %d", c->name,
+                                        (int)c->pid, (int)r->pid);
+        }
+}
+
 static void on_recovered(const struct freeze_record *rec, unsigned line_no, int result, void *userdata)
 {
         if (result < 0)

@@ -36,6 +36,7 @@ enum client_request {
 };
 
 struct client;
+struct kill_record; /* history.h */
 
 /* One candidate offered to a chooser: an activity, named by its leader. */
 #define CHOICES_MAX 8
@@ -72,6 +73,10 @@ struct client_ops {
         int (*send_choose)(struct client *c, uint32_t serial, uint64_t deadline_msec,
                            const struct choice *choices, size_t n);
         int (*send_choose_done)(struct client *c, uint32_t serial, enum choose_result result, pid_t victim);
+        /* For choosers only: an activity was closed or killed (chosen by
+         * anyone), so the person can be told. NULL when the transport
+         * tells its choosers otherwise (D-Bus: the Killed signal). */
+        int (*send_killed)(struct client *c, const struct kill_record *r);
 };
 
 struct client {

@@ -275,6 +275,9 @@ int chooser_maybe_start(struct domain *d, const struct activity *acts, size_t n)
 void chooser_end(struct domain *d, enum choose_result result, pid_t leader);
 /* At start: thaw what a crashed daemon left frozen. At exit: thaw. */
 void chooser_recover(struct manager *m);
+/* Tells every chooser that may see it (root's, or the owner's) that r's
+ * activity was closed or killed. */
+void chooser_tell_killed(struct manager *m, const struct kill_record *r);
 void chooser_stop(struct manager *m);
 
 /* Renders what triagectl's commands show (status, rank, why, history,

@@ -32,6 +32,7 @@ static const struct proto_type_info proto_types[] = {
         { PROTO_CHOOSER_READY, PROTO_TO_APP, sizeof(struct proto_chooser_ready), "CHOOSER_READY" },
         { PROTO_CHOOSE, PROTO_TO_APP, sizeof(struct proto_choose), "CHOOSE" },
         { PROTO_CHOOSE_DONE, PROTO_TO_APP, sizeof(struct proto_choose_done), "CHOOSE_DONE" },
+        { PROTO_KILLED, PROTO_TO_APP, sizeof(struct proto_killed), "KILLED" },
 };
 
 static const struct proto_type_info *type_info(uint16_t type)
@@ -183,6 +184,31 @@ void proto_pack_choose_done(struct proto_choose_done *m, uint32_t serial, enum p
         m->victim = victim;
 }
 
+/* Copies as much of s as fits, NUL-terminated; the field is zeroed first. */
+static void cut_string(char *dst, size_t size, const char *s)
+{
+        memset(dst, 0, size);
+        if (s)
+                memcpy(dst, s, strnlen(s, size - 1));
+}
+
+void proto_pack_killed(struct proto_killed *m, const struct proto_killed_info *info)
+{
+        memset(m, 0, sizeof(*m));
+        header_init(&m->hdr, PROTO_KILLED, sizeof(*m));
+        m->pid = info->pid;
+        m->uid = info->uid;
+        m->freed_kib = info->freed_kib;
+        m->available_kib = info->available_kib;
+        m->score = info->score;
+        m->level = info->level;
+        m->outcome = (uint8_t)info->outcome;
+        m->flags = (uint8_t)(info->flags & PROTO_KILLED_FLAGS);
+        cut_string(m->name, sizeof(m->name), info->name);
+        cut_string(m->domain, sizeof(m->domain), info->domain);
+        cut_string(m->tier, sizeof(m->tier), info->tier);
+}
+
 static bool has_nul(const char *s, size_t size)
 {
         return memchr(s, '\0', size) != NULL;
@@ -217,6 +243,29 @@ static int validate_choose(const struct proto_choose *m)
         return 0;
 }
 
+static int validate_killed(const struct proto_killed *m)
+{
+        if (m->pid <= 0 || m->score > 1000 || m->level >= _TRIAGE_LEVEL_MAX || m->reserved ||
+            (m->flags & ~PROTO_KILLED_FLAGS))
+                return -EINVAL;
+        switch (m->outcome) {
+        case PROTO_KILL_DIED:
+        case PROTO_KILL_CLOSED:
+        case PROTO_KILL_AT_DEADLINE:
+        case PROTO_KILL_BY_FLOOR:
+        case PROTO_KILL_TIMED_OUT:
+        case PROTO_KILL_GONE:
+        case PROTO_KILL_FAILED:
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (!has_nul(m->name, sizeof(m->name)) || !has_nul(m->domain, sizeof(m->domain)) ||
+            !has_nul(m->tier, sizeof(m->tier)))
+                return -EINVAL;
+        return 0;
+}
+
 /* The checks that go beyond the size: run on an aligned copy. */
 static int validate_fields(const union proto_message *m)
 {
@@ -244,6 +293,8 @@ static int validate_fields(const union proto_message *m)
                     m->choose_done.victim < 0 || m->choose_done.reserved)
                         return -EINVAL;
                 return 0;
+        case PROTO_KILLED:
+                return validate_killed(&m->killed);
         default:
                 /* CLOSING, UNREGISTER, REGISTERED, CHOOSER, CHOOSER_READY:
                  * any value is well-formed; whether a serial is right is

@@ -23,6 +23,7 @@
  *   CHOOSER {}                      CHOOSER_READY {applications, choosers}
  *   PICK {serial, leader}           CHOOSE {serial, deadline_msec, n, choices[8]}
  *                                   CHOOSE_DONE {serial, result, victim}
+ *                                   KILLED {pid, uid, ..., name, domain, tier}
  *
  * The first message on a connection is REGISTER, answered by REGISTERED or
  * by ERROR and a closed connection. Identity (pid, uid) is never part of a
@@ -37,6 +38,12 @@
  * PICK (EPROTO: not, or no longer, awaited; EPERM: not the chooser's to
  * pick; ESRCH: not a candidate) and the connection stays. However it ends,
  * the daemon then sends CHOOSE_DONE, and a fresh CHOOSER_READY.
+ *
+ * Every chooser also hears KILLED after each activity the daemon closed or
+ * killed, chosen or not (the policy alone at the emergency floor, or when
+ * no chooser was asked): what went, what it freed and why, so that the
+ * person is told. A chooser running as a user hears only of that user's
+ * activities; root's, of all.
  */
 #pragma once
 
@@ -65,6 +72,7 @@ enum proto_type {
         PROTO_CHOOSER_READY = 106,
         PROTO_CHOOSE = 107,
         PROTO_CHOOSE_DONE = 108,
+        PROTO_KILLED = 109,
 };
 
 /* Who receives the packet being checked. */
@@ -218,6 +226,42 @@ struct proto_choose_done {
 };
 _Static_assert(sizeof(struct proto_choose_done) == 24, "proto_choose_done is part of the protocol");
 
+/* How a KILLED activity ended: the values of enum kill_outcome (history.h)
+ * that end an episode (never "pending" or "dry-run"). */
+enum proto_kill_outcome {
+        PROTO_KILL_DIED = 1,        /* killed (SIGKILL) */
+        PROTO_KILL_CLOSED = 2,      /* it saved and closed by itself when asked */
+        PROTO_KILL_AT_DEADLINE = 3, /* killed: it did not close within its grace period */
+        PROTO_KILL_BY_FLOOR = 4,    /* killed in its grace period: memory reached the floor */
+        PROTO_KILL_TIMED_OUT = 5,   /* signalled, still not dead at the wait deadline */
+        PROTO_KILL_GONE = 7,        /* it exited before it could be signalled */
+        PROTO_KILL_FAILED = 8,      /* the signal could not be sent */
+        _PROTO_KILL_OUTCOME_MAX,
+};
+
+#define PROTO_KILLED_SAVED 0x1u     /* it had saved its state when asked */
+#define PROTO_KILLED_BY_PERSON 0x2u /* a chooser's pick, not the policy's */
+#define PROTO_KILLED_FLAGS (PROTO_KILLED_SAVED | PROTO_KILLED_BY_PERSON)
+#define PROTO_TIER_MAX 16
+
+/* An activity was closed or killed. The figures are from the decision. */
+struct proto_killed {
+        struct proto_header hdr;
+        int32_t pid;                 /* the activity's leader, > 0 */
+        uint32_t uid;                /* its owner */
+        uint64_t freed_kib;          /* its memory (resident + swap) */
+        uint64_t available_kib;      /* what the domain had left */
+        uint32_t score;              /* its badness, 0..1000 */
+        uint8_t level;               /* the domain's level (enum triage_level) */
+        uint8_t outcome;             /* enum proto_kill_outcome */
+        uint8_t flags;               /* PROTO_KILLED_* */
+        uint8_t reserved;            /* 0 */
+        char name[PROTO_NAME_MAX];   /* the activity, as ranked */
+        char domain[PROTO_NAME_MAX]; /* where memory ran short */
+        char tier[PROTO_TIER_MAX];   /* its place in the policy's order */
+};
+_Static_assert(sizeof(struct proto_killed) == 184, "proto_killed is part of the protocol");
+
 /* Any message. Receive into a whole union proto_message: it has room for
  * one byte more than the largest message, so that an oversized packet
  * shows as oversized instead of being cut to a valid size. */
@@ -238,6 +282,7 @@ union proto_message {
         struct proto_chooser_ready chooser_ready;
         struct proto_choose choose;
         struct proto_choose_done choose_done;
+        struct proto_killed killed;
         char raw[PROTO_MESSAGE_MAX + 1];
 };
 _Static_assert(sizeof(union proto_message) > PROTO_MESSAGE_MAX, "room to see an oversized packet");
@@ -270,6 +315,21 @@ int proto_pack_choose(struct proto_choose *m, uint32_t serial, uint32_t deadline
                       const struct proto_choice *choices, size_t n);
 void proto_pack_choose_done(struct proto_choose_done *m, uint32_t serial, enum proto_choose_result result,
                             int32_t victim);
+/* The fixed figures of a KILLED; the strings are cut to their fields (they
+ * are only shown), NULL is "". Flags outside PROTO_KILLED_FLAGS are
+ * dropped. */
+struct proto_killed_info {
+        int32_t pid;
+        uint32_t uid;
+        uint64_t freed_kib;
+        uint64_t available_kib;
+        uint32_t score;
+        uint8_t level;
+        enum proto_kill_outcome outcome;
+        uint32_t flags;
+        const char *name, *domain, *tier;
+};
+void proto_pack_killed(struct proto_killed *m, const struct proto_killed_info *info);
 
 /*
  * Checks a received packet of len bytes for a receiver in direction dir.
@@ -288,7 +348,9 @@ void proto_pack_choose_done(struct proto_choose_done *m, uint32_t serial, enum p
  *                     leader; a CHOOSE with n out of 1..PROTO_CHOICES_MAX,
  *                     a used choice with leader <= 0 or unknown flags, or
  *                     an unused one not all zero; a CHOOSE_DONE with an
- *                     unknown result or a negative victim
+ *                     unknown result or a negative victim; a KILLED with
+ *                     pid <= 0, a score over 1000, an unknown level,
+ *                     outcome or flag
  */
 int proto_validate(const void *buf, size_t len, enum proto_direction dir, uint16_t *ret_type);
 

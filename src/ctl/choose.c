@@ -103,9 +103,11 @@ struct chooser {
         bool answered;          /* this choice was answered */
         pid_t answer;           /* the leader picked, 0: the policy */
 
-        char note[LINE_BYTES];   /* for the person: a refusal, a hint */
-        char result[LINE_BYTES]; /* how the last choice ended */
-        char error[LINE_BYTES];  /* why the chooser stops, for stderr */
+        char note[LINE_BYTES];          /* for the person: a refusal, a hint */
+        char result[LINE_BYTES];        /* how the last choice ended */
+        char killed[LINE_BYTES];        /* what was closed last ("Closed gimp (pid 5)") */
+        char killed_reason[LINE_BYTES]; /* and why */
+        char error[LINE_BYTES];         /* why the chooser stops, for stderr */
 
         char input[INPUT_MAX]; /* plain mode: what was read, not yet used */
         size_t input_len;
@@ -355,6 +357,28 @@ static void draw_choices(struct chooser *ch)
         }
 }
 
+/* text on lines of at most width bytes, cut at spaces where it can be
+ * (never inside a UTF-8 sequence), indented. */
+static void lines_wrapped(struct chooser *ch, const char *text, size_t width)
+{
+        while (*text) {
+                size_t n = strlen(text);
+                if (n > width) {
+                        size_t cut = width;
+                        while (cut > 0 && text[cut] != ' ')
+                                cut--;
+                        if (cut == 0)
+                                for (cut = width; cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80;)
+                                        cut--;
+                        n = cut ? cut : width;
+                }
+                LINE(ch, "   %.*s", (int)n, text);
+                text += n;
+                while (*text == ' ')
+                        text++;
+        }
+}
+
 static void build_screen(struct chooser *ch)
 {
         char name[4 * TRIAGE_NAME_MAX + 16];
@@ -376,6 +400,11 @@ static void build_screen(struct chooser *ch)
                 if (ch->result[0]) {
                         LINE(ch, " ");
                         LINE(ch, " last time: %s", ch->result);
+                }
+                if (ch->killed[0]) {
+                        LINE(ch, " ");
+                        LINE(ch, " %s.", ch->killed);
+                        lines_wrapped(ch, ch->killed_reason, ch->cols > 8 ? ch->cols - 4 : 72);
                 }
                 if (ch->note[0]) {
                         LINE(ch, " ");
@@ -717,6 +746,23 @@ static void on_choose_done(struct triage_client *c, uint32_t serial, int result,
                 finish(ch, answered ? CHOOSE_EXIT_OK : CHOOSE_EXIT_NO_ANSWER);
 }
 
+/* Something was closed, chosen here or not (the policy alone at the
+ * floor): what, and why. */
+static void on_killed(struct triage_client *c, const struct triage_kill *k, void *userdata)
+{
+        struct chooser *ch = userdata;
+        char title[LINE_BYTES / 2];
+
+        text_kill_title(k, title, sizeof(title));
+        snprintf(ch->killed, sizeof(ch->killed), "%s (pid %d)", title, (int)k->pid);
+        text_kill_reason(k, ch->killed_reason, sizeof(ch->killed_reason));
+        ch->dirty = true;
+        if (!ch->tui) {
+                printf("%s. %s\n", ch->killed, ch->killed_reason);
+                fflush(stdout);
+        }
+}
+
 /* ---- the loop's events ---- */
 
 static void on_tick(struct chooser *ch)
@@ -1040,6 +1086,7 @@ int choose_run(const struct choose_options *o)
                 .ready = on_ready,
                 .choose = on_choose,
                 .choose_done = on_choose_done,
+                .killed = on_killed,
         };
         int r;
 

@@ -90,7 +90,8 @@
 enum call_kind {
         CALL_CHOICE, /* Notify: the candidates */
         CALL_CLOSE,  /* CloseNotification: the choice's notification */
-        CALL_RESULT, /* Notify: what was closed */
+        CALL_RESULT, /* Notify: how the choice ended ("Closing gimp") */
+        CALL_KILLED, /* Notify: what was closed, and why */
 };
 
 struct notifier;
@@ -135,6 +136,14 @@ struct notifier {
         uint32_t shown_id;         /* its notification, open on the server; 0: none */
         char server[BUS_NAME_MAX]; /* the unique name that showed it */
         char note[SUMMARY_BYTES];  /* why it is offered again */
+
+        /* The notification saying which application is being closed: the
+         * one saying it was closed, and why, replaces it. */
+        pid_t closing_pid;
+        uint32_t closing_id; /* 0 until the server answers */
+        bool closing_shown;  /* the server answered (or failed) */
+        bool kill_waiting;   /* its KILLED came first: shown on the answer */
+        struct triage_kill kill;
 
         bool finishing; /* once: the choice ended, leave when the calls are done */
         bool quit;
@@ -265,6 +274,7 @@ static size_t calls_pending(const struct notifier *nt)
 }
 
 static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error);
+static void show_killed(struct notifier *nt, const struct triage_kill *k);
 
 /* Sends m asynchronously; the reply goes to on_reply() with its record. */
 static int call_send(struct notifier *nt, sd_bus_message *m, enum call_kind kind, uint32_t serial)
@@ -424,10 +434,18 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
                         e && e->message ? e->message
                         : e && e->name  ? e->name
                                         : "an error");
-                return 0;
-        }
-        if (done.kind == CALL_CHOICE)
+        } else if (done.kind == CALL_CHOICE) {
                 on_choice_shown(nt, &done, reply);
+        } else if (done.kind == CALL_RESULT && sd_bus_message_read(reply, "u", &nt->closing_id) < 0) {
+                nt->closing_id = 0;
+        }
+        if (done.kind == CALL_RESULT) {
+                nt->closing_shown = true;
+                if (nt->kill_waiting) {
+                        nt->kill_waiting = false;
+                        show_killed(nt, &nt->kill);
+                }
+        }
         return 0;
 }
 
@@ -599,7 +617,8 @@ static void on_choose(struct triage_client *client, uint32_t serial, uint32_t de
         offer(nt);
 }
 
-/* "Closed gimp: picked by you" and a line of detail. */
+/* "Closing gimp: picked by you" and a line of detail. What was closed in
+ * the end, and why, follows when it is gone (on_killed). */
 static void describe_result(const struct notifier *nt, bool known, int result, pid_t victim, char *summary,
                             char *body, size_t size)
 {
@@ -638,7 +657,7 @@ static void describe_result(const struct notifier *nt, bool known, int result, p
                 why = "the policy decided";
                 break;
         }
-        snprintf(summary, size, "Closed %s: %s", name, why);
+        snprintf(summary, size, "Closing %s: %s", name, why);
         if (c)
                 snprintf(body, size, "It used about %s (pid %d)%s.",
                          format_kib(c->memory_kib, mem, sizeof(mem)), (int)victim,
@@ -658,10 +677,16 @@ static void on_choose_done(struct triage_client *client, uint32_t serial, int re
         describe_result(nt, known, result, victim, summary, body, sizeof(summary));
         say("%s", summary);
         text_add_safe(&t, body, nt->markup);
+        nt->closing_pid = victim;
+        nt->closing_id = 0;
+        nt->closing_shown = false;
+        nt->kill_waiting = false;
         int r = notify_send(nt, CALL_RESULT, 0, "dialog-information", summary, t.s, NULL, 0, URGENCY_NORMAL,
                             -1);
-        if (r < 0)
+        if (r < 0) {
                 fprintf(stderr, "triagectl: cannot show the result: %s\n", strerror(-r));
+                nt->closing_shown = true; /* no answer will come: nothing to wait for */
+        }
         bool answered = known && nt->answered;
         nt->open = false;
         nt->shown_id = 0;
@@ -669,6 +694,45 @@ static void on_choose_done(struct triage_client *client, uint32_t serial, int re
                 nt->finishing = true;
                 nt->exit_status = answered ? CHOOSE_EXIT_OK : CHOOSE_EXIT_NO_ANSWER;
         }
+}
+
+/* An application was closed (chosen here, elsewhere, or by the policy
+ * alone): say what and why, in place of the "Closing" notification when
+ * this chooser showed one for it. */
+static void show_killed(struct notifier *nt, const struct triage_kill *k)
+{
+        char summary[SUMMARY_BYTES], reason[SUMMARY_BYTES];
+        struct text t = { .len = 0 };
+
+        text_kill_title(k, summary, sizeof(summary));
+        text_kill_reason(k, reason, sizeof(reason));
+        say("%s (pid %d): %s", summary, (int)k->pid, reason);
+        text_add_safe(&t, reason, nt->markup);
+        uint32_t replaces = 0;
+        if (k->pid == nt->closing_pid) {
+                replaces = nt->closing_id;
+                nt->closing_pid = 0;
+        }
+        int r = notify_send(nt, CALL_KILLED, replaces, "dialog-information", summary, t.s, NULL, 0,
+                            URGENCY_NORMAL, -1);
+        if (r < 0)
+                fprintf(stderr, "triagectl: cannot say what was closed: %s\n", strerror(-r));
+}
+
+static void on_killed(struct triage_client *client, const struct triage_kill *k, void *userdata)
+{
+        struct notifier *nt = userdata;
+
+        if (nt->quit)
+                return;
+        /* The "Closing" notification it replaces is not up yet: wait for
+         * the server's answer (it comes within CALL_TIMEOUT_USEC). */
+        if (k->pid == nt->closing_pid && !nt->closing_shown) {
+                nt->kill = *k;
+                nt->kill_waiting = true;
+                return;
+        }
+        show_killed(nt, k);
 }
 
 /* ---- the loop ---- */
@@ -898,6 +962,7 @@ int choose_notify_run(const char *app_socket, bool once)
                 .ready = on_ready,
                 .choose = on_choose,
                 .choose_done = on_choose_done,
+                .killed = on_killed,
         };
         int r;
 

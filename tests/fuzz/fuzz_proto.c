@@ -95,6 +95,27 @@ static void check_repack(uint16_t type, const union proto_message *m, enum proto
                                        m->choose_done.victim);
                 len = sizeof(again.choose_done);
                 break;
+        case PROTO_KILLED:
+                FUZZ_CHECK(m->killed.pid > 0 && m->killed.score <= 1000 &&
+                           m->killed.level < _TRIAGE_LEVEL_MAX && FUZZ_TERMINATED(m->killed.name) &&
+                           FUZZ_TERMINATED(m->killed.domain) && FUZZ_TERMINATED(m->killed.tier));
+                proto_pack_killed(
+                        &again.killed,
+                        &(struct proto_killed_info){ .pid = m->killed.pid,
+                                                     .uid = m->killed.uid,
+                                                     .freed_kib = m->killed.freed_kib,
+                                                     .available_kib = m->killed.available_kib,
+                                                     .score = m->killed.score,
+                                                     .level = m->killed.level,
+                                                     .outcome = (enum proto_kill_outcome)m->killed.outcome,
+                                                     .flags = m->killed.flags,
+                                                     .name = m->killed.name,
+                                                     .domain = m->killed.domain,
+                                                     .tier = m->killed.tier });
+                /* The ends of the strings are zero: packing again gives the same bytes. */
+                FUZZ_CHECK(memcmp(&again.killed, &m->killed, sizeof(again.killed)) == 0);
+                len = sizeof(again.killed);
+                break;
         default:
                 FUZZ_CHECK(!"an unknown type was accepted");
         }

@@ -10,7 +10,10 @@
  * sends LEVEL critical and a CHOOSE with three candidates, and waits for
  * the PICK until the deadline; then it sends CHOOSE_DONE (the pick, or at
  * the deadline the policy's first choice) and a fresh CHOOSER_READY, and
- * waits for the client to leave. Every packet from the client is checked
+ * waits for the client to leave. With --killed it also sends KILLED: for
+ * "chromium" (4444), killed by the policy at the emergency floor before
+ * the choice (in a domain whose name tries an escape sequence), and for
+ * the victim after CHOOSE_DONE (it saved and closed by itself). Every packet from the client is checked
  * with proto_validate(). What it sees goes to stdout, one line each:
  *   listening
  *   registered NAME pid PID
@@ -23,7 +26,7 @@
  * Exit status 0 when the conversation went by the protocol, 1 otherwise.
  *
  * Usage: app-fake-chooser-daemon SOCKET [--deadline MSEC] [--done-delay MSEC]
- *                                [--refuse-first] [--wait-go]
+ *                                [--refuse-first] [--wait-go] [--killed]
  */
 #include <errno.h>
 #include <poll.h>
@@ -146,6 +149,43 @@ static void send_level(int fd, enum triage_level level, uint8_t lmm_byte)
         send_all(fd, &m, sizeof(m));
 }
 
+/* Best effort: a client run with --once may have left already. */
+static void send_killed(int fd, const struct proto_killed_info *info)
+{
+        struct proto_killed m;
+
+        proto_pack_killed(&m, info);
+        (void)send(fd, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+static const struct candidate *find_candidate(int32_t leader)
+{
+        for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+                if (candidates[i].leader == leader)
+                        return &candidates[i];
+        return NULL;
+}
+
+/* The victim of the choice is gone: it saved and closed by itself. */
+static void send_victim_killed(int fd, int32_t victim, bool picked)
+{
+        const struct candidate *c = find_candidate(victim);
+
+        send_killed(fd, &(struct proto_killed_info){
+                                .pid = victim,
+                                .uid = (uint32_t)getuid(),
+                                .freed_kib = c ? c->memory_kib : 0,
+                                .available_kib = 9216,
+                                .score = 412,
+                                .level = TRIAGE_LEVEL_CRITICAL,
+                                .outcome = PROTO_KILL_CLOSED,
+                                .flags = PROTO_KILLED_SAVED | (picked ? PROTO_KILLED_BY_PERSON : 0),
+                                .name = c ? c->name : "",
+                                .domain = "system",
+                                .tier = "background",
+                        });
+}
+
 static void send_done(int fd, enum proto_choose_result result, int32_t victim)
 {
         struct proto_choose_done done;
@@ -172,11 +212,11 @@ int main(int argc, char **argv)
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         union proto_message m;
         int deadline_msec = 10000, done_delay_msec = 0;
-        bool refuse_first = false, go = false;
+        bool refuse_first = false, go = false, killed = false;
 
         if (argc < 2)
                 die("usage: app-fake-chooser-daemon SOCKET [--deadline MSEC] [--done-delay MSEC] "
-                    "[--refuse-first] [--wait-go]");
+                    "[--refuse-first] [--wait-go] [--killed]");
         for (int i = 2; i < argc; i++) {
                 if (strcmp(argv[i], "--deadline") == 0 && i + 1 < argc)
                         deadline_msec = atoi(argv[++i]);
@@ -186,6 +226,8 @@ int main(int argc, char **argv)
                         refuse_first = true;
                 else if (strcmp(argv[i], "--wait-go") == 0)
                         go = true;
+                else if (strcmp(argv[i], "--killed") == 0)
+                        killed = true;
                 else
                         die("unknown argument %s", argv[i]);
         }
@@ -222,6 +264,19 @@ int main(int argc, char **argv)
         proto_pack_chooser_ready(&ready, 5, 1);
         send_all(fd, &ready, sizeof(ready));
         send_level(fd, TRIAGE_LEVEL_NORMAL, 0);
+        if (killed)
+                send_killed(fd, &(struct proto_killed_info){
+                                        .pid = 4444,
+                                        .uid = (uint32_t)getuid(),
+                                        .freed_kib = 921600,
+                                        .available_kib = 5120,
+                                        .score = 640,
+                                        .level = TRIAGE_LEVEL_EMERGENCY,
+                                        .outcome = PROTO_KILL_DIED,
+                                        .name = "chromium",
+                                        .domain = "sys\x1b[2Jtem",
+                                        .tier = "background",
+                                });
         if (go)
                 wait_go();
 
@@ -259,10 +314,10 @@ int main(int argc, char **argv)
                         continue;
                 }
                 say("pick %u %d", m.pick.serial, (int)m.pick.leader);
-                if (m.pick.leader)
-                        send_done(fd, PROTO_CHOOSE_PICKED, m.pick.leader);
-                else
-                        send_done(fd, PROTO_CHOOSE_POLICY, candidates[0].leader);
+                int32_t victim = m.pick.leader ? m.pick.leader : candidates[0].leader;
+                send_done(fd, m.pick.leader ? PROTO_CHOOSE_PICKED : PROTO_CHOOSE_POLICY, victim);
+                if (killed)
+                        send_victim_killed(fd, victim, m.pick.leader != 0);
                 done = true;
         }
         if (!done) {
@@ -278,6 +333,8 @@ int main(int argc, char **argv)
                 if (t >= 0)
                         die("the client left or spoke (%d) before the end of the choice", t);
                 send_done(fd, PROTO_CHOOSE_TIMEOUT, candidates[0].leader);
+                if (killed)
+                        send_victim_killed(fd, candidates[0].leader, false);
         }
 
         /* The client may stay (without --once) until the test ends it. */

@@ -5,10 +5,13 @@
 # and the real one is tested in the VM.
 #
 # Line mode (--plain), as scripts and the VM use it: a pick read from
-# stdin (sent before the choice even opened), "p" for the policy, wrong
+# stdin (sent before the choice even opened); as a long-running watcher,
+# what was closed and why (a kill at the floor without a choice, and the
+# pick once it closed); "p" for the policy, wrong
 # answers and a refused pick answered again, end of input running into the
 # deadline (exit 2), no daemon (exit 1); a hostile name is shown harmless.
-# Full screen, driven through tmux: the waiting screen, the candidates,
+# Full screen, driven through tmux: the waiting screen (with the last
+# kill, what and why), the candidates,
 # the highlight moving, a live countdown, a redraw on resize, Down Down
 # Enter picking the second candidate, Escape leaving it to the policy,
 # digits, a refusal, no key at all (the countdown reaches 0, exit 2), and
@@ -20,6 +23,9 @@ WORK=$(mktemp -d /tmp/triage-choose.XXXXXX)
 SOCK=$WORK/app.sock
 SRV=triage-choose-$$
 unset TMUX
+
+# read_until; fail and pass are this test's own (below).
+. "$(dirname "$0")/lib.sh"
 
 fail() {
         echo "FAIL: $*" >&2
@@ -93,6 +99,31 @@ grep -qx '  3  xterm?\[2J  pid 3333  8192 KiB  used just now  frozen' "$WORK/out
 grep -qx 'asked triaged to close gimp (pid 2222)' "$WORK/out" || fail "no word of the pick"
 grep -qx 'closed gimp (picked)' "$WORK/out" || fail "no result line"
 pass "plain: the pick read from stdin is sent (PICK 21 2222), the result shown, exit 0"
+
+# A long-running watcher: told what was closed and why, with or without a
+# choice; SIGTERM ends it (its input is read only while a choice is open).
+start_fake --deadline 10000 --killed
+mkfifo "$WORK/in" "$WORK/ctl.out"
+"$TRIAGECTL" choose --plain --app-socket "$SOCK" < "$WORK/in" > "$WORK/ctl.out" 2> "$WORK/err" &
+ctl=$!
+exec 8> "$WORK/in" 5< "$WORK/ctl.out"
+echo 2 >&8
+: > "$WORK/out"
+read_until 5 '^Closed gimp \(pid 2222\)\. ' || fail "the watcher did not say gimp was closed"
+kill -TERM "$ctl"
+rc=0
+wait "$ctl" || rc=$?
+exec 8>&- 5<&-
+[ "$rc" = 0 ] || fail "the watcher: exit status $rc after SIGTERM"
+expect_fake '^pick 21 2222$'
+expect_fake '^bye$'
+grep -qxF "Killed chromium (pid 4444). Memory reached the emergency floor in sys?[2Jtem (5120 KiB left). It was the policy's choice (background tier, badness 640 of 1000). It was killed; about 900 MiB freed." "$WORK/out" ||
+        fail "the kill at the floor (no choice) not told"
+grep -qxF "Closed gimp (pid 2222). Memory was critically low in system (9216 KiB left). It was picked in the chooser. It saved its state and closed itself; about 512 MiB freed." "$WORK/out" ||
+        fail "the pick's end not told"
+! grep -q $'\x1b' "$WORK/out" || fail "an escape byte from a domain name reached the output"
+pass "plain watcher: a kill without a choice and the pick's end are told, what and why; SIGTERM ends it"
+rm -f "$WORK/in" "$WORK/ctl.out"
 
 start_fake --deadline 10000
 rc=0
@@ -194,11 +225,17 @@ countdown() { pane | sed -n 's/^ answer within \([0-9]*\) s, then the policy dec
 
 # 1. Waiting, then the candidates; the highlight moves; Down Down Enter
 #    closes the second candidate.
-start_fake --deadline 30000 --wait-go
+start_fake --deadline 30000 --wait-go --killed
 run_tui
 wait_pane '^ waiting for memory pressure \(5 registered applications, memory level normal\)$' ||
         fail "no waiting screen"
 expect_fake '^chooser$'
+wait_pane '^ Killed chromium \(pid 4444\)\.$' || fail "the kill at the floor not shown"
+pane | grep -qx '   Memory reached the emergency floor in sys?\[2Jtem (5120 KiB left). It was the policy.s choice' ||
+        fail "the reason is not shown wrapped"
+pane | grep -qx '   (background tier, badness 640 of 1000). It was killed; about 900 MiB freed.' ||
+        fail "the end of the reason is not shown"
+pass "full screen: the waiting screen tells the last kill, what and why"
 echo go >&7
 wait_pane '^ answer within [0-9]+ s, then the policy decides$' || fail "no countdown"
 screen=$(pane)

@@ -38,3 +38,16 @@ stop_daemon() {
         while IFS= read -r -t 10 _ <&3; do :; done
         DAEMON_PID=
 }
+
+# read_until FD REGEX [SECONDS]: reads lines from FD (a program's output),
+# appending each to $WORK/out, until one matches the bash regular
+# expression REGEX; its groups are left in BASH_REMATCH. Returns 1 on
+# timeout or end of file.
+read_until() {
+        local line
+        while IFS= read -r -t "${3:-20}" line <&"$1"; do
+                echo "$line" >> "$WORK/out"
+                [[ $line =~ $2 ]] && return 0
+        done
+        return 1
+}

@@ -11,14 +11,18 @@
 #  - the candidates offered as a critical notification with one action per
 #    candidate and "Let triage decide", the names made harmless, expiring
 #    at the deadline; clicking the second candidate picks its leader; the
-#    result "Closed gimp: picked by you" shown after CHOOSE_DONE;
+#    result "Closing gimp: picked by you" shown after CHOOSE_DONE;
 #  - "Let triage decide" -> PICK 0, "the policy decided";
 #  - dismissed without an answer: no PICK, the deadline passes, exit 2,
 #    "the policy decided (no answer)";
 #  - left unanswered: closed by triagectl when the choice ends;
 #  - a refused pick: offered again without it, with the reason, and the
 #    next click picks;
-#  - SIGTERM while a choice is open closes the notification.
+#  - SIGTERM while a choice is open closes the notification;
+#  - as a long-running watcher: a kill made without a choice (the policy
+#    at the emergency floor) gets a notification saying what was closed
+#    and why; after a pick, the notification "Closing gimp" is replaced
+#    by "Closed gimp" with the reason.
 # Usage: notify.sh TRIAGECTL FAKE_DAEMON FAKE_NOTIFYD
 set -euo pipefail
 TRIAGECTL=$1 FAKE=$2 NOTIFYD=$3
@@ -28,6 +32,9 @@ command -v dbus-daemon > /dev/null || { echo "SKIP: no dbus-daemon"; exit 77; }
 WORK=$(mktemp -d /tmp/triage-notify.XXXXXX)
 SOCK=$WORK/app.sock
 DBUS_PID='' NOTIFYD_PID='' CTL_PID=''
+
+# read_until; fail and pass are this test's own (below).
+. "$(dirname "$0")/lib.sh"
 
 fail() {
         echo "FAIL: $*" >&2
@@ -184,11 +191,11 @@ pass "the offer: critical, expiring at the deadline, 3 candidates with memory an
 notification "$WORK/rec1" 2
 sed -n 1p <<< "$NOTE" | grep -qE '^notify [0-9]+ replaces 0 app triage icon dialog-information urgency 1 expire -1$' ||
         fail "the result's header: $(sed -n 1p <<< "$NOTE")"
-has "summary Closed gimp: picked by you" "the result"
+has "summary Closing gimp: picked by you" "the result"
 has "body It used about 512 MiB (pid 2222)." "the result"
 hasnt "action " "the result"
 [ "$(grep -c '^notify ' "$WORK/rec1")" = 2 ] || fail "more than two notifications"
-pass "after CHOOSE_DONE: 'Closed gimp: picked by you'"
+pass "after CHOOSE_DONE: 'Closing gimp: picked by you'"
 
 # --- "Let triage decide" --------------------------------------------------------
 
@@ -198,9 +205,9 @@ choose 0
 expect_fake '^pick 21 0$'
 expect_fake '^bye$'
 notification "$WORK/rec2" 2
-has "summary Closed firefox: the policy decided (you left it to triage)" "the result"
+has "summary Closing firefox: the policy decided (you left it to triage)" "the result"
 has "body It used about 1536 MiB (pid 1111) and had saved its state." "the result"
-pass "'Let triage decide' sent PICK 0; 'Closed firefox: the policy decided (you left it to triage)'"
+pass "'Let triage decide' sent PICK 0; 'Closing firefox: the policy decided (you left it to triage)'"
 
 # --- dismissed: no answer ----------------------------------------------------------
 
@@ -212,9 +219,9 @@ expect_fake '^(timeout|pick .*)$'
 expect_fake '^bye$'
 grep -q 'closed without an answer (dismissed)' "$WORK/out" || fail "the dismissal was not noticed"
 notification "$WORK/rec3" 2
-has "summary Closed firefox: the policy decided (no answer)" "the result"
+has "summary Closing firefox: the policy decided (no answer)" "the result"
 grep -q '^close ' "$WORK/rec3" && fail "a dismissed notification was closed again"
-pass "dismissed: no PICK, exit 2, 'Closed firefox: the policy decided (no answer)'"
+pass "dismissed: no PICK, exit 2, 'Closing firefox: the policy decided (no answer)'"
 
 # --- left unanswered: closed when the choice ends ------------------------------------
 
@@ -244,34 +251,66 @@ has "body 2. xterm?[2J: 8192 KiB, in use now, frozen" "the second offer"
 action pick-3333 xterm?[2J (8192 KiB)
 action policy Let triage decide" ] || fail "the second offer's actions:"$'\n'"$NOTE"
 notification "$WORK/rec5" 3
-has "summary Closed xterm?[2J: picked by you" "the result"
+has "summary Closing xterm?[2J: picked by you" "the result"
 pass "a refused pick is offered again without it, with the reason; the next click picks (PICK 21 3333)"
 
 # --- SIGTERM while a choice is open ---------------------------------------------------
 
+# start_ctl ARGS...: triagectl choose --notify ARGS in the background, its
+# output readable line by line on fd 5 (and kept in $WORK/out).
+start_ctl() {
+        rm -f "$WORK/ctl.out"
+        mkfifo "$WORK/ctl.out"
+        : > "$WORK/out"
+        "$TRIAGECTL" choose --notify "$@" --app-socket "$SOCK" > "$WORK/ctl.out" 2> "$WORK/err" &
+        CTL_PID=$!
+        exec 5< "$WORK/ctl.out"
+}
+
+# stop_ctl: SIGTERM to it; its exit status in rc.
+stop_ctl() {
+        kill -TERM "$CTL_PID"
+        rc=0
+        wait "$CTL_PID" || rc=$?
+        CTL_PID=''
+        exec 5<&-
+}
+
 start_notifyd "$WORK/rec6"
 start_fake --deadline 10000
-mkfifo "$WORK/ctl.out"
-"$TRIAGECTL" choose --notify --once --app-socket "$SOCK" > "$WORK/ctl.out" 2> "$WORK/err" &
-CTL_PID=$!
-exec 5< "$WORK/ctl.out"
-shown=''
-while IFS= read -r -t 20 line <&5; do
-        echo "$line" >> "$WORK/out"
-        if [[ $line =~ ^notification\ ([0-9]+)\ shown$ ]]; then
-                shown=${BASH_REMATCH[1]}
-                break
-        fi
-done
-[ -n "$shown" ] || fail "the offer was not shown"
-kill -TERM "$CTL_PID"
-rc=0
-wait "$CTL_PID" || rc=$?
-CTL_PID=''
-exec 5<&-
+start_ctl --once
+read_until 5 '^notification ([0-9]+) shown$' || fail "the offer was not shown"
+shown=${BASH_REMATCH[1]}
+stop_ctl
 [ "$rc" = 2 ] || fail "SIGTERM during a choice: exit status $rc, not 2"
 grep -qx "close $shown" "$WORK/rec6" || fail "the offer was left up after SIGTERM"
 pass "SIGTERM during a choice: exit 2, the offer closed (CloseNotification $shown)"
+
+# --- kill notifications, as a long-running watcher ----------------------------------
+
+start_notifyd "$WORK/rec7" --invoke pick-2222
+start_fake --deadline 10000 --killed
+start_ctl
+read_until 5 '^Closed gimp \(pid 2222\): ' || fail "the watcher did not report gimp closed"
+stop_ctl
+[ "$rc" = 0 ] || fail "SIGTERM while waiting: exit status $rc, not 0"
+expect_fake '^pick 21 2222$'
+expect_fake '^bye$'
+notification "$WORK/rec7" 1
+has "summary Killed chromium" "the kill at the floor"
+has "body Memory reached the emergency floor in sys?[2Jtem (5120 KiB left). It was the policy's choice (background tier, badness 640 of 1000). It was killed; about 900 MiB freed." "the kill at the floor"
+hasnt "action " "the kill at the floor"
+pass "a kill without a choice: 'Killed chromium' with what and why, names made harmless"
+notification "$WORK/rec7" 3
+has "summary Closing gimp: picked by you" "the result"
+closing_id=$(sed -n '1s/^notify \([0-9]*\) .*/\1/p' <<< "$NOTE")
+notification "$WORK/rec7" 4
+sed -n 1p <<< "$NOTE" | grep -qE "^notify [0-9]+ replaces $closing_id app triage icon dialog-information urgency 1 expire -1$" ||
+        fail "'Closed gimp' does not replace 'Closing gimp' ($closing_id): $(sed -n 1p <<< "$NOTE")"
+has "summary Closed gimp" "the kill after the pick"
+has "body Memory was critically low in system (9216 KiB left). It was picked in the chooser. It saved its state and closed itself; about 512 MiB freed." "the kill after the pick"
+[ "$(grep -c '^notify ' "$WORK/rec7")" = 4 ] || fail "not four notifications in rec7"
+pass "after the pick: 'Closed gimp' with the reason replaces 'Closing gimp'"
 
 stop_notifyd
 echo "notify: all passed"

@@ -69,6 +69,23 @@ static size_t pack_example(uint16_t type, union proto_message *m)
         case PROTO_CHOOSE_DONE:
                 proto_pack_choose_done(&m->choose_done, 11, PROTO_CHOOSE_PICKED, 5151);
                 return sizeof(m->choose_done);
+        case PROTO_KILLED:
+                /* Over garbage, to show nothing of it goes out. */
+                memset(&m->killed, 0xa5, sizeof(m->killed));
+                proto_pack_killed(&m->killed, &(struct proto_killed_info){
+                                                      .pid = 5151,
+                                                      .uid = 1000,
+                                                      .freed_kib = 420000,
+                                                      .available_kib = 9000,
+                                                      .score = 812,
+                                                      .level = TRIAGE_LEVEL_CRITICAL,
+                                                      .outcome = PROTO_KILL_CLOSED,
+                                                      .flags = PROTO_KILLED_SAVED | PROTO_KILLED_BY_PERSON,
+                                                      .name = "gimp",
+                                                      .domain = "system",
+                                                      .tier = "idle",
+                                              });
+                return sizeof(m->killed);
         default:
                 fail();
                 return 0;
@@ -77,9 +94,9 @@ static size_t pack_example(uint16_t type, union proto_message *m)
 
 static const uint16_t to_daemon[] = { PROTO_REGISTER,   PROTO_SAVED,   PROTO_CLOSING,
                                       PROTO_UNREGISTER, PROTO_CHOOSER, PROTO_PICK };
-static const uint16_t to_app[] = { PROTO_REGISTERED,      PROTO_LEVEL,      PROTO_SAVE_STATE,
-                                   PROTO_EMERGENCY_CLOSE, PROTO_ERROR,      PROTO_CHOOSER_READY,
-                                   PROTO_CHOOSE,          PROTO_CHOOSE_DONE };
+static const uint16_t to_app[] = { PROTO_REGISTERED,      PROTO_LEVEL,       PROTO_SAVE_STATE,
+                                   PROTO_EMERGENCY_CLOSE, PROTO_ERROR,       PROTO_CHOOSER_READY,
+                                   PROTO_CHOOSE,          PROTO_CHOOSE_DONE, PROTO_KILLED };
 
 static void check_valid(uint16_t type, enum proto_direction dir, size_t expected_size)
 {
@@ -116,6 +133,9 @@ static void test_every_type_valid(void **state)
         /* A choice: leader, uid, memory, idle, flags, reserved, name. */
         check_valid(PROTO_CHOOSE, PROTO_TO_APP, 8 + 4 + 4 + 4 + 4 + 8 * (4 + 4 + 8 + 8 + 4 + 4 + 64));
         check_valid(PROTO_CHOOSE_DONE, PROTO_TO_APP, 8 + 4 + 4 + 4 + 4);
+        /* pid, uid, freed, available, score, level, outcome, flags,
+         * reserved, name, domain, tier. */
+        check_valid(PROTO_KILLED, PROTO_TO_APP, 8 + 4 + 4 + 8 + 8 + 4 + 1 + 1 + 1 + 1 + 64 + 64 + 16);
         /* CHOOSE is the largest message. */
         assert_int_equal(PROTO_MESSAGE_MAX, 792);
 }
@@ -165,6 +185,24 @@ static void test_fields_packed(void **state)
         assert_int_equal(m.choose_done.result, PROTO_CHOOSE_PICKED);
         assert_int_equal(m.choose_done.victim, 5151);
         assert_int_equal(m.choose_done.reserved, 0);
+
+        pack_example(PROTO_KILLED, &m);
+        assert_int_equal(m.killed.pid, 5151);
+        assert_int_equal(m.killed.uid, 1000);
+        assert_true(m.killed.freed_kib == 420000);
+        assert_true(m.killed.available_kib == 9000);
+        assert_int_equal(m.killed.score, 812);
+        assert_int_equal(m.killed.level, TRIAGE_LEVEL_CRITICAL);
+        assert_int_equal(m.killed.outcome, PROTO_KILL_CLOSED);
+        assert_int_equal(m.killed.flags, PROTO_KILLED_SAVED | PROTO_KILLED_BY_PERSON);
+        assert_int_equal(m.killed.reserved, 0);
+        assert_string_equal(m.killed.name, "gimp");
+        assert_string_equal(m.killed.domain, "system");
+        assert_string_equal(m.killed.tier, "idle");
+        for (size_t k = strlen("gimp"); k < sizeof(m.killed.name); k++)
+                assert_int_equal(m.killed.name[k], 0);
+        for (size_t k = strlen("idle"); k < sizeof(m.killed.tier); k++)
+                assert_int_equal(m.killed.tier[k], 0);
 
         pack_example(PROTO_CHOOSE, &m);
         assert_int_equal(m.choose.serial, 11);
@@ -319,7 +357,7 @@ static void test_wrong_version(void **state)
 
 static void test_unknown_type(void **state)
 {
-        const uint16_t types[] = { 0, 7, 100, 109, 0x8000, 0xffff };
+        const uint16_t types[] = { 0, 7, 100, 110, 0x8000, 0xffff };
         union proto_message m;
         uint16_t type;
 
@@ -511,6 +549,85 @@ static void test_bad_choose(void **state)
         assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), 0);
 }
 
+static void killed_pending(struct proto_killed *k)
+{
+        k->outcome = 0;
+}
+static void killed_dry_run(struct proto_killed *k)
+{
+        k->outcome = 6;
+}
+static void killed_outcome_9(struct proto_killed *k)
+{
+        k->outcome = 9;
+}
+static void killed_pid_0(struct proto_killed *k)
+{
+        k->pid = 0;
+}
+static void killed_score_1001(struct proto_killed *k)
+{
+        k->score = 1001;
+}
+static void killed_level(struct proto_killed *k)
+{
+        k->level = _TRIAGE_LEVEL_MAX;
+}
+static void killed_flag(struct proto_killed *k)
+{
+        k->flags = 0x8;
+}
+static void killed_reserved(struct proto_killed *k)
+{
+        k->reserved = 1;
+}
+static void killed_tier(struct proto_killed *k)
+{
+        memset(k->tier, 't', sizeof(k->tier));
+}
+static void killed_domain(struct proto_killed *k)
+{
+        memset(k->domain, 'd', sizeof(k->domain));
+}
+static void killed_name(struct proto_killed *k)
+{
+        memset(k->name, 'n', sizeof(k->name));
+}
+
+/* pending and dry-run are never sent; the rest is out of range. */
+static void (*const killed_breakers[])(struct proto_killed *) = {
+        killed_pending, killed_dry_run,  killed_outcome_9, killed_pid_0,  killed_score_1001, killed_level,
+        killed_flag,    killed_reserved, killed_tier,      killed_domain, killed_name,
+};
+
+/* KILLED: a long name is cut (it is only shown); unknown flags are
+ * dropped; every bad field is refused on receipt. */
+static void test_killed(void **state)
+{
+        union proto_message m;
+        uint16_t type = 0;
+        char long_name[200];
+
+        memset(long_name, 'n', sizeof(long_name) - 1);
+        long_name[sizeof(long_name) - 1] = '\0';
+        proto_pack_killed(&m.killed, &(struct proto_killed_info){ .pid = 1,
+                                                                  .outcome = PROTO_KILL_DIED,
+                                                                  .flags = 0xf0 | PROTO_KILLED_SAVED,
+                                                                  .name = long_name });
+        assert_int_equal(strlen(m.killed.name), sizeof(m.killed.name) - 1);
+        assert_string_equal(m.killed.domain, "");
+        assert_int_equal(m.killed.flags, PROTO_KILLED_SAVED);
+        assert_int_equal(proto_validate(&m, sizeof(m.killed), PROTO_TO_APP, &type), 0);
+        assert_int_equal(type, PROTO_KILLED);
+
+        for (size_t i = 0; i < sizeof(killed_breakers) / sizeof(killed_breakers[0]); i++) {
+                size_t len = pack_example(PROTO_KILLED, &m);
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), 0);
+                killed_breakers[i](&m.killed);
+                assert_int_equal(proto_validate(&m, len, PROTO_TO_APP, &type), -EINVAL);
+        }
+}
+
 static void test_truncated(void **state)
 {
         union proto_message m;
@@ -566,6 +683,7 @@ static void test_names(void **state)
         assert_string_equal(proto_type_to_string(PROTO_CHOOSER_READY), "CHOOSER_READY");
         assert_string_equal(proto_type_to_string(PROTO_CHOOSE), "CHOOSE");
         assert_string_equal(proto_type_to_string(PROTO_CHOOSE_DONE), "CHOOSE_DONE");
+        assert_string_equal(proto_type_to_string(PROTO_KILLED), "KILLED");
         assert_string_equal(proto_type_to_string(0), "unknown");
         assert_string_equal(proto_type_to_string(999), "unknown");
 }
@@ -580,6 +698,7 @@ int main(void)
                 cmocka_unit_test(test_truncated),        cmocka_unit_test(test_oversized),
                 cmocka_unit_test(test_unaligned),        cmocka_unit_test(test_names),
                 cmocka_unit_test(test_pack_choose),      cmocka_unit_test(test_bad_choose),
+                cmocka_unit_test(test_killed),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
