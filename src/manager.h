@@ -202,9 +202,10 @@ struct manager {
         size_t n_focus;
         sd_event_source *survey_source;
         sd_event_source *survey_soon_source;
-        bool adj_publish;     /* CAP_SYS_RESOURCE (values can be put back) or advise-only */
-        uint64_t adj_written; /* oom_score_adj values published */
-        uint64_t adj_refused; /* ... refused by the kernel (lowering) */
+        sd_event_source *survey_focus_source; /* publish after a focus change */
+        bool adj_publish;                     /* CAP_SYS_RESOURCE (values can be put back) or advise-only */
+        uint64_t adj_written;                 /* oom_score_adj values published */
+        uint64_t adj_refused;                 /* ... refused by the kernel (lowering) */
         int adj_refused_errno;
 
         /* The chooser: one choice at a time, on the most recent chooser;
@@ -299,6 +300,11 @@ void survey_stop(struct manager *m);
 void survey_now(struct manager *m);
 /* survey_now() at the next turn of the loop (once, however often asked). */
 void survey_soon(struct manager *m);
+/* After a focus change, when the ranking is published: survey_now() in
+ * SURVEY_FOCUS_DELAY_USEC, once for however many changes come meanwhile
+ * (switching windows quickly costs one survey), so the kernel's order
+ * follows the focus within about a second instead of the next survey. */
+void survey_after_focus(struct manager *m);
 /* Puts back every oom_score_adj triaged changed (at exit). */
 void survey_restore_adj(struct manager *m);
 /* A focus report: pid's activity is in use now. The requester must be

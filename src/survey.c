@@ -37,6 +37,9 @@
  * application is ranked for the kernel within half a minute; rare enough
  * that a desktop's 300-500 processes cost ~0.1% of one CPU. */
 #define SURVEY_INTERVAL_USEC (30 * USEC_PER_SEC)
+/* From a focus change to publishing the ranking again: changes within it
+ * (alt-tab through five windows) cost one survey. */
+#define SURVEY_FOCUS_DELAY_USEC USEC_PER_SEC
 /* A process that used less CPU than this since the last survey (one clock
  * tick is 10 ms) did not really run: timers and housekeeping. */
 #define SURVEY_ACTIVE_MIN_TICKS 5
@@ -90,6 +93,7 @@ int manager_focus(struct manager *m, pid_t pid, uid_t requester)
                 .focused = true,
         };
         log_debug("focus: pid %d (%s)", (int)pid, p.comm);
+        survey_after_focus(m);
         return 0;
 }
 
@@ -415,6 +419,32 @@ void survey_soon(struct manager *m)
                 log_warning_errno(r, "cannot schedule a survey");
 }
 
+static int on_focus_settled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+
+        m->survey_focus_source = sd_event_source_disable_unref(m->survey_focus_source);
+        survey_now(m);
+        for (size_t i = 0; i < m->n_focus; i++)
+                if (m->focus[i].focused)
+                        log_debug("survey: ranking published again after the focus moved to pid %d",
+                                  (int)m->focus[i].pid);
+        return 0;
+}
+
+void survey_after_focus(struct manager *m)
+{
+        /* Only the published order depends on it now: the ranking of a
+         * decision is made afresh anyway. */
+        if (!m->adj_publish || m->config.dry_run || m->survey_focus_source || !m->event)
+                return;
+        int r = sd_event_add_time_relative(m->event, &m->survey_focus_source, CLOCK_MONOTONIC,
+                                           SURVEY_FOCUS_DELAY_USEC, SURVEY_FOCUS_DELAY_USEC / 10,
+                                           on_focus_settled, m);
+        if (r < 0)
+                log_warning_errno(r, "cannot schedule a survey after a focus change");
+}
+
 static int on_survey(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
@@ -460,6 +490,7 @@ void survey_stop(struct manager *m)
 {
         m->survey_source = sd_event_source_disable_unref(m->survey_source);
         m->survey_soon_source = sd_event_source_disable_unref(m->survey_soon_source);
+        m->survey_focus_source = sd_event_source_disable_unref(m->survey_focus_source);
 #if HAVE_XRES
         x11focus_stop(m);
         if (m->xres) {
