@@ -21,6 +21,7 @@
  * and turns anything else into '?'.
  */
 #include "choose.h"
+#include "chooser-link.h"
 #include "text.h"
 
 #include <errno.h>
@@ -41,7 +42,6 @@
 
 #include <triage.h>
 
-#include "triage-paths.h"
 #include "util.h"
 
 #define CHOOSER_NAME "triagectl-choose"
@@ -78,12 +78,9 @@ struct line {
 
 struct chooser {
         const struct choose_options *o;
-        const char *socket_path; /* for messages */
-        struct triage_client *client;
-        bool tui; /* full screen; else line by line */
+        struct chooser_link link; /* the daemon, the signals */
+        bool tui;                 /* full screen; else line by line */
         int timer_fd;
-        int signal_fd;
-        sigset_t old_mask;
         bool raw; /* the terminal is in raw mode, on the alternate screen */
         struct termios saved_tio;
         unsigned rows, cols;
@@ -391,7 +388,7 @@ static void build_screen(struct chooser *ch)
                 line_add(l, " triagectl choose: pick what to close when memory runs out");
                 LINE(ch, " ");
                 if (!ch->ready)
-                        LINE(ch, " registering with triaged at %s ...", ch->socket_path);
+                        LINE(ch, " registering with triaged at %s ...", ch->link.socket_path);
                 else
                         LINE(ch, " waiting for memory pressure (%" PRIu32 " registered application%s%s%s)",
                              ch->applications, ch->applications == 1 ? "" : "s",
@@ -575,7 +572,7 @@ static void answer(struct chooser *ch, int i)
 
         if (ch->phase != PHASE_CHOOSING)
                 return;
-        int r = triage_pick(ch->client, ch->serial, leader);
+        int r = triage_pick(ch->link.client, ch->serial, leader);
         if (r < 0) {
                 set_note(ch, "cannot send the answer to triaged: %s", strerror(-r));
                 return;
@@ -624,13 +621,8 @@ static void on_level(struct triage_client *c, uint8_t level_byte, void *userdata
         ch->dirty = true;
 }
 
-/* The chooser is a registered client like any other: it has nothing to
- * save, and if the daemon wants it closed, it goes. */
-static void on_save_state(struct triage_client *c, uint32_t serial, uint32_t deadline_msec, void *userdata)
-{
-        (void)triage_reply_saved(c, serial, NULL);
-}
-
+/* The chooser is a registered client like any other: if the daemon wants
+ * it closed, it goes (and it has nothing to save: chooser_link_save_state). */
 static void on_emergency_close(struct triage_client *c, uint32_t serial, uint32_t deadline_msec,
                                void *userdata)
 {
@@ -991,7 +983,7 @@ static void on_signals(struct chooser *ch)
 {
         struct signalfd_siginfo si;
 
-        while (read(ch->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        while (read(ch->link.signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 switch (si.ssi_signo) {
                 case SIGWINCH:
                         screen_size(ch);
@@ -1012,7 +1004,7 @@ static void on_signals(struct chooser *ch)
 
 static int loop(struct chooser *ch)
 {
-        int tfd = triage_get_fd(ch->client);
+        int tfd = triage_get_fd(ch->link.client);
 
         while (!ch->quit) {
                 if (ch->dirty)
@@ -1020,7 +1012,7 @@ static int loop(struct chooser *ch)
                 struct pollfd p[4] = {
                         { .fd = tfd, .events = POLLIN },
                         { .fd = ch->timer_fd, .events = POLLIN },
-                        { .fd = ch->signal_fd, .events = POLLIN },
+                        { .fd = ch->link.signal_fd, .events = POLLIN },
                         { .fd = STDIN_FILENO, .events = POLLIN },
                 };
                 nfds_t n = wants_input(ch) ? 4 : 3;
@@ -1033,7 +1025,7 @@ static int loop(struct chooser *ch)
                 if (p[2].revents)
                         on_signals(ch);
                 if (p[0].revents && !ch->quit) {
-                        int r = triage_dispatch(ch->client);
+                        int r = triage_dispatch(ch->link.client);
                         if (r < 0) {
                                 fail(ch, "lost the connection to triaged: %s", strerror(-r));
                                 break;
@@ -1053,32 +1045,25 @@ static int loop(struct chooser *ch)
         return ch->exit_status;
 }
 
-static int setup_signals(struct chooser *ch)
+/* The signals read from the signalfd besides SIGINT, SIGTERM and SIGHUP
+ * (chooser_link_catch_signals() adds those). */
+static void signals_more(const struct chooser *ch, sigset_t *mask)
 {
-        sigset_t mask;
-
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGQUIT);
-        sigaddset(&mask, SIGWINCH);
+        sigemptyset(mask);
+        sigaddset(mask, SIGQUIT);
+        sigaddset(mask, SIGWINCH);
         if (ch->tui) {
                 /* Off the terminal, stopping needs nothing of ours. */
-                sigaddset(&mask, SIGTSTP);
-                sigaddset(&mask, SIGCONT);
+                sigaddset(mask, SIGTSTP);
+                sigaddset(mask, SIGCONT);
         }
-        if (sigprocmask(SIG_BLOCK, &mask, &ch->old_mask) < 0)
-                return -errno;
-        ch->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        return ch->signal_fd < 0 ? -errno : 0;
 }
 
 int choose_run(const struct choose_options *o)
 {
         const struct triage_callbacks cb = {
                 .level = on_level,
-                .save_state = on_save_state,
+                .save_state = chooser_link_save_state,
                 .emergency_close = on_emergency_close,
                 .error = on_error,
         };
@@ -1088,6 +1073,7 @@ int choose_run(const struct choose_options *o)
                 .choose_done = on_choose_done,
                 .killed = on_killed,
         };
+        sigset_t more;
         int r;
 
         struct chooser *ch = calloc(1, sizeof(*ch));
@@ -1096,28 +1082,16 @@ int choose_run(const struct choose_options *o)
                 return CHOOSE_EXIT_ERROR;
         }
         ch->o = o;
-        ch->timer_fd = ch->signal_fd = -1;
+        chooser_link_init(&ch->link, o->app_socket);
+        ch->timer_fd = -1;
         ch->level_byte = -1;
         ch->cursor = -1;
-        ch->socket_path = o->app_socket;
-        if (!ch->socket_path) {
-                const char *e = secure_getenv("TRIAGE_APP_SOCKET");
-                ch->socket_path = e && e[0] ? e : TRIAGE_APP_SOCKET;
-        }
         ch->tui = !o->plain && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
                   tcgetattr(STDIN_FILENO, &ch->saved_tio) == 0;
 
-        r = triage_connect(o->app_socket, CHOOSER_NAME, &cb, ch, &ch->client);
+        r = chooser_link_open(&ch->link, CHOOSER_NAME, &cb, &ccb, ch, ch->error, sizeof(ch->error));
         if (r < 0) {
-                if (r == -ENOENT || r == -ECONNREFUSED)
-                        fail(ch, "triaged is not running (no daemon at %s)", ch->socket_path);
-                else
-                        fail(ch, "cannot register with triaged at %s: %s", ch->socket_path, strerror(-r));
-                goto out;
-        }
-        r = triage_register_chooser(ch->client, &ccb);
-        if (r < 0) {
-                fail(ch, "cannot register as a chooser: %s", strerror(-r));
+                finish(ch, CHOOSE_EXIT_ERROR);
                 goto out;
         }
         ch->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -1125,9 +1099,10 @@ int choose_run(const struct choose_options *o)
                 fail(ch, "timerfd: %s", strerror(errno));
                 goto out;
         }
-        r = setup_signals(ch);
+        signals_more(ch, &more);
+        r = chooser_link_catch_signals(&ch->link, &more, ch->error, sizeof(ch->error));
         if (r < 0) {
-                fail(ch, "signalfd: %s", strerror(-r));
+                finish(ch, CHOOSE_EXIT_ERROR);
                 goto out;
         }
         if (ch->tui) {
@@ -1137,19 +1112,17 @@ int choose_run(const struct choose_options *o)
                         goto out;
                 }
         } else {
-                printf("registering with triaged at %s as a chooser\n", ch->socket_path);
+                printf("registering with triaged at %s as a chooser\n", ch->link.socket_path);
                 fflush(stdout);
         }
         loop(ch);
 out:
         term_leave(ch);
-        if (ch->signal_fd >= 0) {
-                close(ch->signal_fd);
-                (void)sigprocmask(SIG_SETMASK, &ch->old_mask, NULL);
-        }
         if (ch->timer_fd >= 0)
                 close(ch->timer_fd);
-        triage_disconnect(ch->client);
+        /* After term_leave(): SIGTSTP and SIGCONT act again once the
+         * terminal is given back. */
+        chooser_link_close(&ch->link);
         /* The alternate screen is gone: say how it ended where it stays. */
         if (ch->tui && ch->result[0])
                 printf("triagectl: %s\n", ch->result);

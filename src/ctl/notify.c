@@ -26,12 +26,12 @@
  * interprets the body as markup.
  */
 #include "notify.h"
+#include "chooser-link.h"
 #include "text.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,7 +45,6 @@
 #include <triage.h>
 
 #include "choose.h"
-#include "triage-paths.h"
 #include "util.h"
 
 #define CHOOSER_NAME "triagectl-notify"
@@ -112,14 +111,11 @@ struct text {
 };
 
 struct notifier {
-        const char *socket_path; /* for messages */
         bool once;
-        struct triage_client *client;
+        struct chooser_link link; /* the daemon, the signals */
         sd_bus *bus;
         sd_bus_slot *action_match;
         sd_bus_slot *closed_match;
-        int signal_fd;
-        sigset_t old_mask;
         bool markup; /* the server reads the body as markup */
 
         struct call calls[CALLS_MAX];
@@ -465,7 +461,7 @@ static void answer(struct notifier *nt, pid_t leader)
 {
         char name[SAFE_NAME_BYTES];
 
-        int r = triage_pick(nt->client, nt->serial, leader);
+        int r = triage_pick(nt->link.client, nt->serial, leader);
         if (r < 0) {
                 fprintf(stderr, "triagectl: cannot send the answer to triaged: %s\n", strerror(-r));
                 return;
@@ -523,18 +519,9 @@ static int on_notification_closed(sd_bus_message *m, void *userdata, sd_bus_erro
 
 /* ---- libtriage callbacks ---- */
 
-static void on_level(struct triage_client *client, uint8_t level_byte, void *userdata)
-{
-}
-
-/* A registered client like any other: nothing to save, and if the daemon
- * wants it closed, it goes. */
-static void on_save_state(struct triage_client *client, uint32_t serial, uint32_t deadline_msec,
-                          void *userdata)
-{
-        (void)triage_reply_saved(client, serial, NULL);
-}
-
+/* A registered client like any other: if the daemon wants it closed, it
+ * goes (and it has nothing to save: chooser_link_save_state). The memory
+ * level is of no use here. */
 static void on_emergency_close(struct triage_client *client, uint32_t serial, uint32_t deadline_msec,
                                void *userdata)
 {
@@ -784,7 +771,7 @@ static int poll_timeout(const struct notifier *nt, uint64_t now)
 
 static void loop(struct notifier *nt)
 {
-        int tfd = triage_get_fd(nt->client);
+        int tfd = triage_get_fd(nt->link.client);
         int bfd = sd_bus_get_fd(nt->bus);
 
         while (!nt->quit) {
@@ -809,7 +796,7 @@ static void loop(struct notifier *nt)
                 struct pollfd p[3] = {
                         { .fd = nt->finishing ? -1 : tfd, .events = POLLIN },
                         { .fd = bfd, .events = (short)events },
-                        { .fd = nt->signal_fd, .events = POLLIN },
+                        { .fd = nt->link.signal_fd, .events = POLLIN },
                 };
                 if (poll(p, 3, poll_timeout(nt, now_mono_usec())) < 0) {
                         if (errno == EINTR)
@@ -819,7 +806,7 @@ static void loop(struct notifier *nt)
                 }
                 if (p[2].revents) {
                         struct signalfd_siginfo si;
-                        if (read(nt->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                        if (read(nt->link.signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                                 if (nt->open && !nt->answered)
                                         say("left without answering: the policy decides");
                                 finish(nt,
@@ -828,7 +815,7 @@ static void loop(struct notifier *nt)
                         }
                 }
                 if (p[0].revents) {
-                        r = triage_dispatch(nt->client);
+                        r = triage_dispatch(nt->link.client);
                         if (r < 0) {
                                 fail(nt, "lost the connection to triaged: %s", strerror(-r));
                                 break;
@@ -917,20 +904,6 @@ out:
         return r < 0 ? r : 0;
 }
 
-static int signals_setup(struct notifier *nt)
-{
-        sigset_t mask;
-
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, &nt->old_mask) < 0)
-                return -errno;
-        nt->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        return nt->signal_fd < 0 ? -errno : 0;
-}
-
 /* Leaving: the choice's notification goes too. The call waits (at most
  * CALL_TIMEOUT_USEC): nothing else is left to do, and a notification
  * offering a choice nobody listens to any more must not stay up. */
@@ -953,8 +926,7 @@ static void bus_teardown(struct notifier *nt)
 int choose_notify_run(const char *app_socket, bool once)
 {
         const struct triage_callbacks cb = {
-                .level = on_level,
-                .save_state = on_save_state,
+                .save_state = chooser_link_save_state,
                 .emergency_close = on_emergency_close,
                 .error = on_error,
         };
@@ -964,7 +936,6 @@ int choose_notify_run(const char *app_socket, bool once)
                 .choose_done = on_choose_done,
                 .killed = on_killed,
         };
-        int r;
 
         struct notifier *nt = calloc(1, sizeof(*nt));
         if (!nt) {
@@ -972,42 +943,20 @@ int choose_notify_run(const char *app_socket, bool once)
                 return CHOOSE_EXIT_ERROR;
         }
         nt->once = once;
-        nt->signal_fd = -1;
-        nt->socket_path = app_socket;
-        if (!nt->socket_path) {
-                const char *e = secure_getenv("TRIAGE_APP_SOCKET");
-                nt->socket_path = e && e[0] ? e : TRIAGE_APP_SOCKET;
-        }
+        chooser_link_init(&nt->link, app_socket);
 
-        if (bus_setup(nt) < 0)
-                goto out;
-        r = triage_connect(app_socket, CHOOSER_NAME, &cb, nt, &nt->client);
-        if (r < 0) {
-                if (r == -ENOENT || r == -ECONNREFUSED)
-                        fail(nt, "triaged is not running (no daemon at %s)", nt->socket_path);
-                else
-                        fail(nt, "cannot register with triaged at %s: %s", nt->socket_path, strerror(-r));
+        /* The server first: see the top of this file. */
+        if (bus_setup(nt) < 0 ||
+            chooser_link_open(&nt->link, CHOOSER_NAME, &cb, &ccb, nt, nt->error, sizeof(nt->error)) < 0 ||
+            chooser_link_catch_signals(&nt->link, NULL, nt->error, sizeof(nt->error)) < 0) {
+                finish(nt, CHOOSE_EXIT_ERROR);
                 goto out;
         }
-        r = triage_register_chooser(nt->client, &ccb);
-        if (r < 0) {
-                fail(nt, "cannot register as a chooser: %s", strerror(-r));
-                goto out;
-        }
-        r = signals_setup(nt);
-        if (r < 0) {
-                fail(nt, "signalfd: %s", strerror(-r));
-                goto out;
-        }
-        say("registering with triaged at %s as a chooser", nt->socket_path);
+        say("registering with triaged at %s as a chooser", nt->link.socket_path);
         loop(nt);
 out:
         bus_teardown(nt);
-        if (nt->signal_fd >= 0) {
-                close(nt->signal_fd);
-                (void)sigprocmask(SIG_SETMASK, &nt->old_mask, NULL);
-        }
-        triage_disconnect(nt->client);
+        chooser_link_close(&nt->link);
         if (nt->error[0])
                 fprintf(stderr, "triagectl: %s\n", nt->error);
         int status = nt->exit_status;
