@@ -6,11 +6,15 @@
  *   org.freedesktop.LowMemoryMonitor  the interface of low-memory-monitor,
  *       LowMemoryWarning(y), so that every GLib GMemoryMonitor application
  *       (and anything else written for low-memory-monitor) reacts unchanged.
- *   org.triage.Manager1  registration of applications, focus reports (from
- *       a shell or window manager: "last used"), the read-only views of
- *       triagectl as JSON, and the LevelChanged and Killed signals.
+ *   org.triage.Manager1  registration of applications and choosers, focus
+ *       reports (from a shell or window manager: "last used"), the
+ *       read-only views of triagectl as JSON, and the LevelChanged and
+ *       Killed signals.
  *   org.triage.Client1  exported by each registered application on its own
  *       connection: SaveState and EmergencyClose, called by the daemon.
+ *   org.triage.Chooser1  exported by a registered application that asked to
+ *       be a chooser (RegisterChooser: a desktop agent): Choose, the ranked
+ *       candidates to pick from at the critical level, and ChooseDone.
  *
  * Nothing here waits on the bus. Names are requested, matches added and the
  * callers' credentials asked for with asynchronous calls; a method that
@@ -47,6 +51,9 @@
 
 #define CLIENT_PATH "/org/triage/Client1"
 #define CLIENT_INTERFACE "org.triage.Client1"
+
+#define CHOOSER_PATH "/org/triage/Chooser1"
+#define CHOOSER_INTERFACE "org.triage.Chooser1"
 
 #define ERROR_ALREADY_REGISTERED "org.triage.Manager1.Error.AlreadyRegistered"
 #define ERROR_NOT_REGISTERED "org.triage.Manager1.Error.NotRegistered"
@@ -100,6 +107,8 @@ struct bus_client {
         sd_bus_slot *call_slot;    /* SaveState or EmergencyClose in flight */
         enum client_request call;
         uint32_t call_serial;
+        sd_bus_slot *choose_slot; /* a chooser's Choose in flight */
+        uint32_t choose_serial;
 };
 
 struct bus {
@@ -213,17 +222,24 @@ void bus_emit_level_changed(struct bus *b, const char *domain, enum triage_level
                 log_warning_errno(r, "bus: cannot send LevelChanged(%s, %s)", domain, level_to_string(level));
 }
 
+/* Killed(u pid, s comm, s domain, s outcome, t freed_kib, s activity,
+ * s decided_by, b saved, s explanation): enough for a desktop agent to say
+ * what was closed and why. */
 void bus_emit_killed(struct bus *b, const struct kill_record *r)
 {
-        char comm[PROC_COMM_MAX * 2], domain[HISTORY_DOMAIN_MAX * 2];
+        char comm[PROC_COMM_MAX * 2], domain[HISTORY_DOMAIN_MAX * 2], activity[sizeof(r->activity) * 2];
+        char why[512]; /* as in the log line and the history */
         int e;
 
         if (!b || !b->bus || b->lost)
                 return;
-        e = sd_bus_emit_signal(b->bus, MANAGER_PATH, MANAGER_INTERFACE, "Killed", "ussst", (uint32_t)r->pid,
-                               utf8_sanitize(r->comm, comm, sizeof(comm)),
+        badness_explain(&r->badness, why, sizeof(why));
+        e = sd_bus_emit_signal(b->bus, MANAGER_PATH, MANAGER_INTERFACE, "Killed", "ussstssbs",
+                               (uint32_t)r->pid, utf8_sanitize(r->comm, comm, sizeof(comm)),
                                utf8_sanitize(r->domain, domain, sizeof(domain)),
-                               kill_outcome_to_string(r->outcome), r->freed_kib);
+                               kill_outcome_to_string(r->outcome), r->freed_kib,
+                               utf8_sanitize(str_or(r->activity, r->comm), activity, sizeof(activity)),
+                               str_or(r->decided_by, "policy"), (int)r->saved, why);
         if (e < 0)
                 log_warning_errno(e, "bus: cannot send Killed(%d)", (int)r->pid);
 }
@@ -253,6 +269,7 @@ static void bus_client_drop(struct bus_client *bc)
                 manager_client_unregister(bc->bus->manager, c);
         bc->match_slot = sd_bus_slot_unref(bc->match_slot);
         bc->call_slot = sd_bus_slot_unref(bc->call_slot);
+        bc->choose_slot = sd_bus_slot_unref(bc->choose_slot);
         bc->in_use = false;
         bc->client_id = 0;
         bc->sender[0] = '\0';
@@ -312,6 +329,21 @@ static int on_client_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         return 0;
 }
 
+/* A method call to a client's connection; -ENOTCONN while the bus is lost. */
+static int new_call(struct bus_client *bc, const char *path, const char *interface, const char *member,
+                    sd_bus_message **ret)
+{
+        if (!bc->bus->bus || bc->bus->lost)
+                return -ENOTCONN;
+        return sd_bus_message_new_method_call(bc->bus->bus, ret, bc->sender, path, interface, member);
+}
+
+/* A deadline as a D-Bus u, never 0 (which would mean sd-bus's default). */
+static uint32_t call_timeout_msec(uint64_t deadline_msec)
+{
+        return deadline_msec > UINT32_MAX ? UINT32_MAX : deadline_msec ? (uint32_t)deadline_msec : 1;
+}
+
 /* Calls SaveState or EmergencyClose on the client with the deadline as the
  * call's timeout. A newer request replaces one still in flight: the manager
  * only accepts the answer to its latest serial anyway. */
@@ -320,13 +352,11 @@ static int bus_client_call(struct client *c, enum client_request call, uint32_t 
 {
         struct bus_client *bc = c->transport_data;
         sd_bus_message *msg = NULL;
-        uint32_t msec = deadline_msec > UINT32_MAX ? UINT32_MAX : deadline_msec ? (uint32_t)deadline_msec : 1;
+        uint32_t msec = call_timeout_msec(deadline_msec);
         int r;
 
-        if (!bc->bus->bus || bc->bus->lost)
-                return -ENOTCONN;
-        r = sd_bus_message_new_method_call(bc->bus->bus, &msg, bc->sender, CLIENT_PATH, CLIENT_INTERFACE,
-                                           call == CLIENT_REQUEST_SAVE ? "SaveState" : "EmergencyClose");
+        r = new_call(bc, CLIENT_PATH, CLIENT_INTERFACE,
+                     call == CLIENT_REQUEST_SAVE ? "SaveState" : "EmergencyClose", &msg);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(msg, "u", msec);
@@ -360,10 +390,137 @@ static int bus_send_emergency_close(struct client *c, uint32_t serial, uint64_t 
         return bus_client_call(c, CLIENT_REQUEST_CLOSE, serial, deadline_msec);
 }
 
+/* --- choosers: org.triage.Chooser1 ---------------------------------------- */
+
+/* The reply to Choose: (u leader), 0 to let the policy decide. */
+static int on_choose_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        struct bus_client *bc = userdata;
+        struct client *c = bus_client_get(bc);
+        uint32_t serial = bc->choose_serial, leader = 0;
+        const char *why = NULL; /* not an answer: why the policy decides */
+        char what[256];
+        int r;
+
+        bc->choose_slot = sd_bus_slot_unref(bc->choose_slot);
+        if (!c)
+                return 0;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                const sd_bus_error *e = sd_bus_message_get_error(reply);
+                /* No answer in time (sd-bus's timeout, or the bus's): the
+                 * daemon's own deadline acts. Any other error is an answer:
+                 * this chooser cannot choose (it does not implement
+                 * Chooser1, it failed), so the policy decides now rather
+                 * than keep the user's application frozen until the
+                 * deadline. */
+                if (sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT)) {
+                        log_debug("bus: chooser %s (pid %d, '%s') did not answer Choose %" PRIu32 ": %s",
+                                  bc->sender, (int)c->pid, c->name, serial, str_or(e->message, e->name));
+                        return 0;
+                }
+                snprintf(what, sizeof(what), "an error, %s: %s", str_or(e->name, "?"),
+                         str_or(e->message, ""));
+                why = what;
+        } else if (sd_bus_message_read(reply, "u", &leader) < 0) {
+                snprintf(what, sizeof(what), "'%s' instead of 'u'",
+                         str_or(sd_bus_message_get_signature(reply, true), "nothing"));
+                why = what;
+                leader = 0;
+        } else if (leader > INT32_MAX) {
+                log_debug("bus: chooser %s (pid %d, '%s') picked pid %" PRIu32 ": not a candidate",
+                          bc->sender, (int)c->pid, c->name, leader);
+                return 0;
+        }
+        r = manager_chooser_pick(bc->bus->manager, c, serial, (pid_t)leader);
+        if (r == 0 && why)
+                log_info("bus: chooser %s (pid %d, '%s') answered Choose with %s; the policy decided",
+                         bc->sender, (int)c->pid, c->name, why);
+        else if (r == -EPROTO)
+                log_debug("bus: chooser %s (pid %d, '%s') answered Choose %" PRIu32 " too late", bc->sender,
+                          (int)c->pid, c->name, serial);
+        else if (r == -EPERM)
+                log_debug("bus: chooser %s (pid %d, uid %u) picked pid %" PRIu32 ", not its user's",
+                          bc->sender, (int)c->pid, (unsigned)c->uid, leader);
+        else if (r == -ESRCH)
+                log_debug("bus: chooser %s (pid %d, '%s') picked pid %" PRIu32 ": not a candidate",
+                          bc->sender, (int)c->pid, c->name, leader);
+        else if (r < 0)
+                log_debug_errno(r, "bus: chooser %s (pid %d, '%s'): pick refused", bc->sender, (int)c->pid,
+                                c->name);
+        return 0;
+}
+
+/* Choose(u serial, u deadline_msec, a(uusttbbb) candidates), with the
+ * deadline as the call's timeout. A newer choice replaces one in flight. */
+static int bus_send_choose(struct client *c, uint32_t serial, uint64_t deadline_msec,
+                           const struct choice *choices, size_t n)
+{
+        struct bus_client *bc = c->transport_data;
+        sd_bus_message *msg = NULL;
+        uint32_t msec = call_timeout_msec(deadline_msec);
+        int r;
+
+        r = new_call(bc, CHOOSER_PATH, CHOOSER_INTERFACE, "Choose", &msg);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(msg, "uu", serial, msec);
+        if (r >= 0)
+                r = sd_bus_message_open_container(msg, 'a', "(uusttbbb)");
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const struct choice *ch = &choices[i];
+                char name[CLIENT_NAME_MAX * 2];
+
+                r = sd_bus_message_append(msg, "(uusttbbb)", (uint32_t)ch->leader, (uint32_t)ch->uid,
+                                          utf8_sanitize(ch->name, name, sizeof(name)), ch->memory_kib,
+                                          ch->idle_sec, (int)ch->saved, (int)ch->recommended,
+                                          (int)ch->frozen);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        if (r >= 0) {
+                bc->choose_slot = sd_bus_slot_unref(bc->choose_slot);
+                r = sd_bus_call_async(bc->bus->bus, &bc->choose_slot, msg, on_choose_reply, bc,
+                                      (uint64_t)msec * USEC_PER_MSEC);
+        }
+        sd_bus_message_unref(msg);
+        if (r < 0)
+                return r;
+        bc->choose_serial = serial;
+        return 0;
+}
+
+/* ChooseDone(u serial, s result, u victim): a method call that wants no
+ * reply, so nothing waits for the chooser. A Choose still in flight is
+ * dropped: its late reply is not even read. */
+static int bus_send_choose_done(struct client *c, uint32_t serial, enum choose_result result, pid_t victim)
+{
+        struct bus_client *bc = c->transport_data;
+        const char *name = choose_result_to_string(result);
+        sd_bus_message *msg = NULL;
+        int r;
+
+        bc->choose_slot = sd_bus_slot_unref(bc->choose_slot);
+        if (!name || victim < 0)
+                return -EINVAL;
+        r = new_call(bc, CHOOSER_PATH, CHOOSER_INTERFACE, "ChooseDone", &msg);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_set_expect_reply(msg, 0);
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "usu", serial, name, (uint32_t)victim);
+        if (r >= 0)
+                r = sd_bus_send(bc->bus->bus, msg, NULL);
+        sd_bus_message_unref(msg);
+        return r < 0 ? r : 0;
+}
+
 static const struct client_ops bus_client_ops = {
         .send_level = bus_send_level,
         .send_save_state = bus_send_save_state,
         .send_emergency_close = bus_send_emergency_close,
+        .send_choose = bus_send_choose,
+        .send_choose_done = bus_send_choose_done,
+        /* No send_killed: choosers on the bus hear the Killed signal. */
 };
 
 /* --- method calls that wait for the caller's credentials ------------------ */
@@ -707,6 +864,33 @@ static int method_unregister(sd_bus_message *call, void *userdata, sd_bus_error 
         return sd_bus_reply_method_return(call, NULL);
 }
 
+/* RegisterChooser: a registered connection becomes the chooser. No
+ * credentials to wait for: its pid and uid came with Register. */
+static int method_register_chooser(sd_bus_message *call, void *userdata, sd_bus_error *ret_error)
+{
+        struct bus *b = userdata;
+        const char *sender = sd_bus_message_get_sender(call);
+        struct bus_client *bc = sender ? bus_client_find(b, sender) : NULL;
+        struct client *c = bc ? bus_client_get(bc) : NULL;
+        int r;
+
+        if (!c)
+                return sd_bus_error_set(ret_error, ERROR_NOT_REGISTERED,
+                                        "This connection is not registered: call Register first.");
+        /* Again: harmless, and it makes this one the chooser again if
+         * another registered since. */
+        if (!c->chooser || b->manager->chooser_id != c->id) {
+                r = manager_chooser_register(b->manager, c);
+                if (r < 0) {
+                        log_debug_errno(r, "bus: %s (pid %d, '%s') cannot be a chooser", bc->sender,
+                                        (int)c->pid, c->name);
+                        return sd_bus_error_set_errnof(ret_error, r, "Cannot be a chooser: %s.",
+                                                       strerror(-r));
+                }
+        }
+        return sd_bus_reply_method_return(call, NULL);
+}
+
 static int method_get_status(sd_bus_message *call, void *userdata, sd_bus_error *ret_error)
 {
         return bus_request_start(userdata, call, BUS_REQUEST_STATUS, NULL, 0, ret_error);
@@ -786,6 +970,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_register, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Unregister", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_unregister,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RegisterChooser", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_register_chooser,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReportFocus", SD_BUS_ARGS("u", pid), SD_BUS_NO_RESULT, method_report_focus,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReportCharge", SD_BUS_ARGS("u", pid, "t", bytes), SD_BUS_NO_RESULT,
@@ -799,8 +985,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetHistory", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", json), method_get_history,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("LevelChanged", SD_BUS_ARGS("s", domain, "s", level, "y", lmm_byte), 0),
-        SD_BUS_SIGNAL_WITH_ARGS(
-                "Killed", SD_BUS_ARGS("u", pid, "s", comm, "s", domain, "s", outcome, "t", freed_kib), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("Killed",
+                                SD_BUS_ARGS("u", pid, "s", comm, "s", domain, "s", outcome, "t", freed_kib,
+                                            "s", activity, "s", decided_by, "b", saved, "s", explanation),
+                                0),
         SD_BUS_VTABLE_END,
 };
 

@@ -187,15 +187,6 @@ int chooser_maybe_start(struct domain *d, const struct activity *acts, size_t n)
         return 1;
 }
 
-static const char *result_name(enum choose_result r)
-{
-        static const char *const names[] = {
-                [CHOOSE_PICKED] = "picked", [CHOOSE_POLICY] = "policy",       [CHOOSE_TIMEOUT] = "timeout",
-                [CHOOSE_FLOOR] = "floor",   [CHOOSE_CANCELLED] = "cancelled",
-        };
-        return (size_t)r < ARRAY_SIZE(names) ? names[r] : "?";
-}
-
 void chooser_end(struct domain *d, enum choose_result result, pid_t leader)
 {
         struct manager *m = d->manager;
@@ -232,7 +223,8 @@ void chooser_end(struct domain *d, enum choose_result result, pid_t leader)
                 if (a) {
                         victim = a->leader_pid;
                         log_notice("domain %s: closing %s (%s)", d->name, a->name,
-                                   result == CHOOSE_PICKED ? "picked by the user" : result_name(result));
+                                   result == CHOOSE_PICKED ? "picked by the user"
+                                                           : choose_result_to_string(result));
                         (void)act_take(d, a, result == CHOOSE_PICKED ? "person" : "policy");
                 }
         }
@@ -248,7 +240,8 @@ int manager_chooser_pick(struct manager *m, struct client *c, uint32_t serial, p
         if (!m->choosing || c->id != m->chooser_id || serial != m->choose_serial)
                 return -EPROTO;
         if (leader == 0) {
-                log_notice("domain %s: the user lets the policy decide", m->choosing->name);
+                log_notice("domain %s: chooser %s (pid %d) lets the policy decide", m->choosing->name,
+                           c->name, (int)c->pid);
                 chooser_end(m->choosing, CHOOSE_POLICY, 0);
                 return 0;
         }

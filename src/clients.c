@@ -115,3 +115,12 @@ int client_answer_closing(struct client *c, uint32_t serial)
         c->closing = true;
         return 0;
 }
+
+const char *choose_result_to_string(enum choose_result r)
+{
+        static const char *const names[_CHOOSE_RESULT_MAX] = {
+                [CHOOSE_PICKED] = "picked", [CHOOSE_POLICY] = "policy",       [CHOOSE_TIMEOUT] = "timeout",
+                [CHOOSE_FLOOR] = "floor",   [CHOOSE_CANCELLED] = "cancelled",
+        };
+        return (size_t)r < ARRAY_SIZE(names) ? names[r] : NULL;
+}

@@ -58,7 +58,12 @@ enum choose_result {
         CHOOSE_TIMEOUT,   /* no answer in time: the policy decided */
         CHOOSE_FLOOR,     /* memory reached the floor: the policy acted */
         CHOOSE_CANCELLED, /* memory came back: nothing to close */
+        _CHOOSE_RESULT_MAX,
 };
+
+/* "picked", "policy", "timeout", "floor", "cancelled" (the names on D-Bus
+ * and in the log); NULL for anything else. */
+const char *choose_result_to_string(enum choose_result r);
 
 /* Implemented by each transport. Each returns 0 or -errno and never
  * blocks: a client that cannot take the message now simply misses it (it

@@ -17,11 +17,13 @@
  *   save-state DEADLINE_MSEC          (answered saved=true, STATE_REF)
  *   emergency-close DEADLINE_MSEC     (answered closing=true)
  *   level-changed DOMAIN LEVEL BYTE
- *   killed PID COMM DOMAIN OUTCOME FREED_KIB
+ *   killed PID COMM DOMAIN OUTCOME FREED_KIB ACTIVITY DECIDED_BY SAVED(yes|no)
+ *   chooser | error NAME              (RegisterChooser)
  *   introspection-ok | introspection-mismatch WHAT
  * stdin, one command per line: "register", "register-as NAME" (any bytes
- * but a newline), "unregister", "check-introspection" (the daemon's
- * org.triage.Manager1 against the file's, member by member), "quit".
+ * but a newline), "unregister", "register-chooser", "check-introspection"
+ * (the daemon's org.triage.Manager1 against the file's, member by member),
+ * "quit".
  */
 #include <gio/gio.h>
 #include <stdio.h>
@@ -87,13 +89,16 @@ static void on_manager_signal(GDBusConnection *bus, const gchar *sender, const g
                 g_variant_get(params, "(&s&sy)", &domain, &level, &byte);
                 say("level-changed %s %s %u", domain, level, byte);
         } else if (g_strcmp0(signal, "Killed") == 0 &&
-                   g_variant_is_of_type(params, G_VARIANT_TYPE("(ussst)"))) {
-                const char *comm, *domain, *outcome;
+                   g_variant_is_of_type(params, G_VARIANT_TYPE("(ussstssbs)"))) {
+                const char *comm, *domain, *outcome, *activity, *decided_by, *explanation;
                 guint32 pid;
                 guint64 freed_kib;
+                gboolean saved;
 
-                g_variant_get(params, "(u&s&s&st)", &pid, &comm, &domain, &outcome, &freed_kib);
-                say("killed %u %s %s %s %" G_GUINT64_FORMAT, pid, comm, domain, outcome, freed_kib);
+                g_variant_get(params, "(u&s&s&st&s&sb&s)", &pid, &comm, &domain, &outcome, &freed_kib,
+                              &activity, &decided_by, &saved, &explanation);
+                say("killed %u %s %s %s %" G_GUINT64_FORMAT " %s %s %s", pid, comm, domain, outcome,
+                    freed_kib, activity, decided_by, saved ? "yes" : "no");
         }
 }
 
@@ -211,6 +216,8 @@ static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer userdata)
                              "registered");
         else if (strcmp(line, "unregister") == 0)
                 call_manager(a, "Unregister", NULL, "unregistered");
+        else if (strcmp(line, "register-chooser") == 0)
+                call_manager(a, "RegisterChooser", NULL, "chooser");
         else if (strcmp(line, "check-introspection") == 0)
                 check_introspection(a);
         else if (strcmp(line, "quit") == 0)

@@ -12,8 +12,9 @@
 #  - LevelChanged follows the levels; the JSON views answer;
 #  - ReportFocus makes bus-app the focused (foreground) activity; another
 #    user may report the focus of its own process, not of root's;
+#  - RegisterChooser: only for a registered connection, twice is harmless;
 #  - the policy: another user may call the manager but not own its names
-#    nor call an application's org.triage.Client1.
+#    nor call an application's org.triage.Client1 or org.triage.Chooser1.
 # --dry-run: fixture PIDs are real PIDs, and nothing is ever signalled.
 # Usage: bus.sh TRIAGED TRIAGECTL GMM_CLIENT BUS_APP SOURCE_ROOT
 set -euo pipefail
@@ -28,6 +29,7 @@ WORK=$(mktemp -d /tmp/triage-bus.XXXXXX)
 chmod 755 "$WORK"   # another user connects to the bus socket in there
 SOCK=$WORK/control.sock
 . "$SRC/tests/integration/lib.sh"
+. "$SRC/tests/bus/lib-bus.sh"
 
 DBUS_PID='' GMM_PID='' APP_PID='' MUTE_PID='' NOBODY_PID=''
 cleanup() {
@@ -40,39 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_line FD PATTERN [SECONDS]: reads lines from FD until one matches
-# (grep -E); the line is left in MATCHED. Returns 1 on timeout or EOF.
-wait_line() {
-        local line
-        while IFS= read -r -t "${3:-20}" line <&"$1"; do
-                echo "  [fd $1] $line" >> "$WORK/lines"
-                if printf '%s\n' "$line" | grep -qE -- "$2"; then
-                        MATCHED=$line
-                        return 0
-                fi
-        done
-        return 1
-}
-
-# next_line FD [SECONDS]: the very next line of FD, in LINE.
-next_line() {
-        IFS= read -r -t "${2:-20}" LINE <&"$1" || return 1
-        echo "  [fd $1] $LINE" >> "$WORK/lines"
-}
-
-fail_all() {
-        [ -f "$WORK/lines" ] && { echo "lines read so far:" >&2; cat "$WORK/lines" >&2; }
-        fail "$@"
-}
-
 # --- the bus -------------------------------------------------------------------
-sed -e "s|@SOCKET@|$WORK/bus.sock|" -e "s|@POLICY@|$SRC/data/org.triage.Manager1.conf|" \
-        "$SRC/tests/bus/system-test.conf.in" > "$WORK/bus.conf"
-{ read -r ADDRESS; read -r DBUS_PID; } < <(dbus-daemon --config-file="$WORK/bus.conf" --fork \
-        --print-address=1 --print-pid=1)
-{ [ -n "$ADDRESS" ] && [ -n "$DBUS_PID" ]; } || fail "dbus-daemon did not start"
-export DBUS_SYSTEM_BUS_ADDRESS=$ADDRESS
-pass "dbus-daemon on $ADDRESS"
+start_test_bus "$SRC" || fail "dbus-daemon did not start"
+pass "dbus-daemon on $DBUS_SYSTEM_BUS_ADDRESS"
 
 # --- the fixture /proc: only meminfo, and the registered app's files -------------
 mkdir -p "$WORK/proc" "$WORK/sys"
@@ -246,7 +218,22 @@ out=$(call Explain 999999999) && fail "Explain of a missing pid succeeded"
 grep -q 'org.triage.Manager1.Error.NoSuchProcess' <<< "$out" || fail "Explain 999999999: $out"
 out=$(call Unregister) && fail "Unregister of a connection never registered succeeded"
 grep -q 'org.triage.Manager1.Error.NotRegistered' <<< "$out" || fail "Unregister: $out"
+out=$(call RegisterChooser) && fail "RegisterChooser of a connection never registered succeeded"
+grep -q 'org.triage.Manager1.Error.NotRegistered' <<< "$out" || fail "RegisterChooser: $out"
 pass "GetStatus, GetCandidates, Explain, GetHistory; errors by name"
+
+# --- RegisterChooser: a registered connection, twice is harmless -------------------
+echo register-chooser >&5
+wait_line 6 '^(chooser|error)' 10 || fail_all "no answer to RegisterChooser"
+[ "$MATCHED" = chooser ] || fail_all "RegisterChooser: $MATCHED"
+wait_log "chooser bus-app \\(pid $APP_PID, uid $(id -u)\\) registered" 10 ||
+        fail "the daemon did not make bus-app the chooser"
+echo register-chooser >&5
+wait_line 6 '^(chooser|error)' 10 || fail_all "no answer to the second RegisterChooser"
+[ "$MATCHED" = chooser ] || fail_all "second RegisterChooser: $MATCHED"
+out=$("$TRIAGECTL" -s "$SOCK" --json status) || fail "triagectl status"
+grep -q '"chooser":"bus-app"' <<< "$out" || fail "status does not name bus-app the chooser: $out"
+pass "RegisterChooser: only after Register; a second call is harmless"
 
 # --- focus reports -------------------------------------------------------------------
 # why PID: `triagectl --json why PID` into WHY.
@@ -291,7 +278,11 @@ if "${NOBODY[@]}" true 2> /dev/null; then
         out=$("${NOBODY[@]}" gdbus call --system --dest "$APP_NAME" --object-path /org/triage/Client1 \
                 --method org.triage.Client1.SaveState 1000 2>&1) && fail "nobody could call SaveState: $out"
         grep -q AccessDenied <<< "$out" || fail "SaveState as nobody: $out"
-        pass "policy: others may call the manager, not own its names nor call Client1"
+        out=$("${NOBODY[@]}" gdbus call --system --dest "$APP_NAME" --object-path /org/triage/Chooser1 \
+                --method org.triage.Chooser1.Choose 1 1000 '@a(uusttbbb) []' 2>&1) &&
+                fail "nobody could call Choose: $out"
+        grep -q AccessDenied <<< "$out" || fail "Choose as nobody: $out"
+        pass "policy: others may call the manager, not own its names nor call Client1 or Chooser1"
 
         # A process of nobody's in the fixture /proc, copied once it runs as
         # nobody (it says its pid after setpriv has switched).

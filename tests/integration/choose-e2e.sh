@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Choosing, end to end on this host: a real triaged watching a cgroup v1
-# memory domain (128 MiB), a real `triagectl choose` in tmux, real memory
-# pressure inside the cgroup. Three cases:
+# memory domain (128 MiB), a real `triagectl choose` in tmux or a GLib
+# chooser on a private dbus-daemon, real memory pressure inside the cgroup.
+# Five cases:
 #   pick:    the person picks notes (not the policy's first choice): notes
 #            gets save-and-close, saves and exits; the record says "picked
 #            by the person"; the application in use was frozen during the
@@ -10,10 +11,20 @@
 #            and everything is thawed.
 #   floor:   memory reaches the emergency floor during the choice: the
 #            policy acts at once, long before the timeout.
-# Skipped (77) without a writable v1 memory hierarchy or tmux.
-# Usage: choose-e2e.sh TRIAGED TRIAGECTL HOLD HOG NOTES
+#   bus:     the chooser is bus-chooser (tests/bus/bus-chooser.c) on D-Bus:
+#            org.triage.Chooser1.Choose offers the candidates (the policy's
+#            choice and the frozen application marked), it picks notes;
+#            notes alone saves and closes; the record and the Killed signal
+#            say the person decided; ChooseDone says "picked" and notes.
+#   bus-error: a chooser that does not implement Chooser1 (its Choose gets
+#            an error from the bus): the policy decides at once, it does
+#            not keep the application in use frozen until the timeout.
+# Skipped (77) without a writable v1 memory hierarchy or tmux; the bus
+# cases are skipped without dbus-daemon or bus-chooser (built with gio),
+# and the test then ends with 77 after the others passed.
+# Usage: choose-e2e.sh TRIAGED TRIAGECTL HOLD HOG NOTES BUS_CHOOSER|'' SOURCE_ROOT
 set -euo pipefail
-TRIAGED=$1 TRIAGECTL=$2 HOLD=$3 HOG=$4 NOTES=$5
+TRIAGED=$1 TRIAGECTL=$2 HOLD=$3 HOG=$4 NOTES=$5 BUS_CHOOSER=$6 SRC=$7
 V1=/sys/fs/cgroup/memory
 command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
 [ -w $V1/cgroup.procs ] || { echo "SKIP: no writable cgroup v1 memory hierarchy at $V1"; exit 77; }
@@ -23,12 +34,23 @@ SOCK=$WORK/ctl.sock
 TMUX_NAME=triage-choose-$$
 CG=
 PIDS=()
-. "$(dirname "$0")/lib.sh"
+CHOOSER_PID='' DBUS_PID=''
+. "$SRC/tests/integration/lib.sh"
+. "$SRC/tests/bus/lib-bus.sh"
+
+BUS_SKIP=
+if ! command -v dbus-daemon >/dev/null; then
+        BUS_SKIP="no dbus-daemon"
+elif [ -z "$BUS_CHOOSER" ] || [ ! -x "$BUS_CHOOSER" ]; then
+        BUS_SKIP="no bus-chooser (gio was not found at build time)"
+fi
 
 cleanup() {
         tmux -L "$TMUX_NAME" kill-server 2>/dev/null || true
         for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; done
+        [ -n "$CHOOSER_PID" ] && { kill "$CHOOSER_PID" 2>/dev/null || true; }
         stop_daemon
+        [ -n "$DBUS_PID" ] && { kill "$DBUS_PID" 2>/dev/null || true; }
         [ -n "$CG" ] && [ -d "$CG" ] && { rmdir "$CG" 2>/dev/null || true; }
         rm -rf "$WORK"
 }
@@ -37,8 +59,10 @@ trap cleanup EXIT
 state() { sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null; }
 
 # in_box CMD...: runs CMD in its own session inside the cgroup; sets PID.
+# (Without the chooser's stdin, so that it ends when the test closes it.)
 in_box() {
-        setsid sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@" </dev/null >>"$WORK/box.out" 2>&1 &
+        setsid sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@" </dev/null >>"$WORK/box.out" 2>&1 \
+                7>&- 8<&- &
         PID=$!
         PIDS+=("$PID")
 }
@@ -51,9 +75,29 @@ used_kib() {
         echo $(((usage - cache) / 1024))
 }
 
-# setup CHOOSE_TIMEOUT: the daemon, the chooser, F (in use), A (the
-# policy's choice) and notes.
+# start_bus_chooser ARGS...: bus-chooser with ARGS (its mode), its stdin on
+# fd 7 and its stdout on fd 8; sets CHOOSER_PID. It registers, and becomes
+# the chooser, as soon as triaged owns org.triage.Manager1.
+start_bus_chooser() {
+        mkfifo "$WORK/chooser.in" "$WORK/chooser.out"
+        exec 7<>"$WORK/chooser.in"
+        "$BUS_CHOOSER" "$@" <"$WORK/chooser.in" >"$WORK/chooser.out" 2>"$WORK/chooser.err" 3<&- 4>&- 7>&- &
+        CHOOSER_PID=$!
+        exec 8<"$WORK/chooser.out"
+        wait_line 8 '^connected ' 10 || fail_all "bus-chooser did not connect: $(cat "$WORK/chooser.err")"
+        wait_line 8 '^(chooser$|error )' 10 ||
+                fail_all "bus-chooser did not become the chooser: $(cat "$WORK/chooser.err")"
+        [ "$MATCHED" = chooser ] || fail_all "bus-chooser: $MATCHED"
+        wait_log "chooser bus-chooser \(pid $CHOOSER_PID, uid 0\) registered" ||
+                fail "the daemon did not take bus-chooser as the chooser"
+}
+
+# setup NAME CHOOSE_TIMEOUT [BUS_CHOOSER_ARGS...]: the daemon, the chooser
+# (triagectl choose in tmux, or bus-chooser with these arguments), F (in
+# use), A (the policy's choice) and notes.
 setup() {
+        local bus=no
+        [ $# -gt 2 ] && bus=yes
         CG=$V1/triage-choose-$$-$1
         mkdir "$CG"
         echo $((128 << 20)) >"$CG/memory.limit_in_bytes"
@@ -63,7 +107,7 @@ setup() {
 mlock = no
 [clients]
 socket = $WORK/app.sock
-bus = no
+bus = $bus
 grace = 5s
 choose_timeout = $2
 [domains]
@@ -75,11 +119,16 @@ name = hog
 protect = yes
 CONF
         start_daemon -c "$WORK/triage.conf" -s "$SOCK" -d "box=/${CG#$V1/}"
-        # A private tmux server (-L), its output away from the test's.
-        tmux -L "$TMUX_NAME" new-session -d -s "$TMUX_NAME" -x 120 -y 30 \
-                "'$TRIAGECTL' choose --app-socket '$WORK/app.sock' --once; echo exit=\$? > '$WORK/choose.rc'" \
-                </dev/null >/dev/null 2>&1
-        wait_log "chooser triagectl-choose \(pid [0-9]+, uid 0\) registered" || fail "the chooser did not register"
+        if [ $# -gt 2 ]; then
+                start_bus_chooser "${@:3}"
+        else
+                # A private tmux server (-L), its output away from the test's.
+                tmux -L "$TMUX_NAME" new-session -d -s "$TMUX_NAME" -x 120 -y 30 \
+                        "'$TRIAGECTL' choose --app-socket '$WORK/app.sock' --once; echo exit=\$? > '$WORK/choose.rc'" \
+                        </dev/null >/dev/null 2>&1
+                wait_log "chooser triagectl-choose \(pid [0-9]+, uid 0\) registered" ||
+                        fail "the chooser did not register"
+        fi
         in_box "$HOLD" -u 1000 8
         F=$PID
         in_box "$HOLD" -u 1000 -a 1000 24
@@ -101,6 +150,13 @@ CONF
 teardown() {
         exec 4>&-
         tmux -L "$TMUX_NAME" kill-server 2>/dev/null || true
+        if [ -n "$CHOOSER_PID" ]; then
+                exec 7>&-   # end of input: bus-chooser exits
+                wait "$CHOOSER_PID" || fail "bus-chooser failed: $(cat "$WORK/chooser.err")"
+                CHOOSER_PID=
+                exec 8<&-
+                rm -f "$WORK/chooser.in" "$WORK/chooser.out"
+        fi
         for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; done
         for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
         PIDS=()
@@ -166,5 +222,71 @@ grep -q "level critical -> emergency\|level .* -> emergency" "$LOG" || fail "flo
 [ "$(state "$F")" != T ] || fail "floor: pid $F still frozen"
 kill -0 "$F" || fail "floor: the frozen application died"
 pass "floor: memory at the floor ended the choice; the policy acted at once"
+teardown
+
+if [ -n "$BUS_SKIP" ]; then
+        echo "SKIP: the bus cases: $BUS_SKIP (the other cases passed)"
+        exit 77
+fi
+start_test_bus "$SRC" || fail "dbus-daemon did not start"
+
+# --- bus -------------------------------------------------------------------
+# bus-chooser picks notes, but only when told (--wait), as a person takes
+# their time: the frozen application is looked at meanwhile.
+setup bus 60s --wait "$SRC/data/org.triage.Manager1.xml" pick notes
+pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+wait_line 8 '^choose ' 30 || fail_all "bus: no Choose call"
+read -r _ serial deadline n candidates <<<"$MATCHED"
+wait_log "asked bus-chooser \(pid $CHOOSER_PID\) to choose among $n candidates within 60000 ms" ||
+        fail_all "bus: the daemon does not say it asked bus-chooser ($MATCHED)"
+[ "$deadline" = 60000 ] || fail_all "bus: deadline $deadline ms, choose_timeout is 60 s"
+[ "$(state "$F")" = T ] || fail_all "bus: the application in use (pid $F) is not frozen: state $(state "$F")"
+# LEADER:UID:MEMORY_KIB:IDLE_SEC:FLAGS:NAME
+grep -qE "(^| )$N:0:[0-9]+:[0-9]+:[s-]*:notes( |$)" <<<"$candidates" ||
+        fail_all "bus: notes (pid $N) is not offered, or is the policy's choice: $candidates"
+grep -qE "(^| )$A:1000:[0-9]+:[0-9]+:[s]*r[s]*:hold( |$)" <<<"$candidates" ||
+        fail_all "bus: A (pid $A) is not offered as the policy's choice: $candidates"
+grep -qE "(^| )$F:1000:[0-9]+:[0-9]+:[sr]*f:hold( |$)" <<<"$candidates" ||
+        fail_all "bus: F (pid $F) is not offered as frozen: $candidates"
+[ "$(wc -w <<<"$candidates")" = "$n" ] || fail_all "bus: $n candidates announced: $candidates"
+pass "bus: Choose($serial, 60000, $n candidates) over D-Bus: A recommended, F frozen (state T), notes offered"
+echo answer >&7
+wait_line 8 "^answer $serial " 10 || fail_all "bus: bus-chooser did not answer"
+[ "$MATCHED" = "answer $serial $N" ] || fail_all "bus: bus-chooser answered '$MATCHED', not notes (pid $N)"
+wait_log "the user picked notes \(pid $N\)" || fail_all "bus: the pick did not reach the daemon"
+wait_line 8 "^choose-done $serial " 10 || fail_all "bus: no ChooseDone"
+[ "$MATCHED" = "choose-done $serial picked $N" ] || fail_all "bus: $MATCHED, not 'picked $N'"
+wait_log "kill pid=$N comm=notes .*outcome=closed-by-itself" 20 || fail_all "bus: notes did not close by itself"
+[ "$(state "$F")" != T ] || fail_all "bus: pid $F still frozen after the choice"
+kill -0 "$A" || fail_all "bus: the policy's choice (pid $A) died too"
+[ "$(grep -cE '(^| )kill pid=' "$LOG")" = 1 ] || fail_all "bus: not exactly one kill: $(grep 'kill pid=' "$LOG")"
+grep -qx "a line that must survive" "$WORK/notes.txt" || fail_all "bus: notes did not save its text"
+"$TRIAGECTL" -s "$SOCK" history --json | grep "\"pid\":$N," | grep -q '"decided_by":"person"' ||
+        fail_all "bus: the record does not say the person decided"
+wait_line 8 "^killed $N " 10 || fail_all "bus: no Killed signal for notes"
+# killed PID ACTIVITY DECIDED_BY OUTCOME SAVED FREED_KIB COMM DOMAIN EXPLANATION
+read -r _ _ activity decided_by outcome saved freed comm domain explanation <<<"$MATCHED"
+[ "$activity $decided_by $outcome $comm $domain" = "notes person closed-by-itself notes box" ] ||
+        fail_all "bus: Killed: $MATCHED"
+[[ $explanation == rss\ * ]] || fail_all "bus: Killed without the explanation: $MATCHED"
+pass "bus: notes, picked over D-Bus, alone saved and closed; ChooseDone picked $N;" \
+        "Killed: decided by the person (saved=$saved, $freed KiB)"
+teardown
+
+# --- bus-error -------------------------------------------------------------
+# A chooser that never exported org.triage.Chooser1: the bus answers Choose
+# with UnknownMethod, and the policy decides then, not at the 60 s timeout.
+setup bus-error 60s "$SRC/data/org.triage.Manager1.xml" unexported
+pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+wait_log "asked bus-chooser \(pid $CHOOSER_PID\) to choose among" 30 || fail "bus-error: no choice offered"
+start=$SECONDS
+wait_log "bus: chooser .* answered Choose with an error, org.freedesktop.DBus.Error.UnknownMethod" 10 ||
+        fail "bus-error: the error answer was not taken as the policy's turn"
+wait_log "kill pid=$A comm=hold .*outcome=died" 20 || fail "bus-error: the policy's choice (pid $A) was not killed"
+[ $((SECONDS - start)) -lt 30 ] || fail "bus-error: the policy acted only after $((SECONDS - start)) s"
+[ "$(state "$F")" != T ] || fail "bus-error: pid $F still frozen"
+kill -0 "$F" || fail "bus-error: the frozen application died"
+kill -0 "$N" || fail "bus-error: notes died"
+pass "bus-error: Choose answered with UnknownMethod: the policy decided at once, everything thawed"
 teardown
 echo "choose-e2e: all passed"
