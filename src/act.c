@@ -312,8 +312,13 @@ int act_on_domain(struct domain *d)
         if (d->phase == ACT_CHOOSING) {
                 /* The person is choosing; the floor cuts it short, and
                  * memory coming back ends it with nothing to close. */
-                if (d->level >= TRIAGE_LEVEL_EMERGENCY)
+                if (d->level >= TRIAGE_LEVEL_EMERGENCY) {
                         chooser_end(d, CHOOSE_FLOOR, 0);
+                } else if (d->level < TRIAGE_LEVEL_CRITICAL) {
+                        log_notice("domain %s: memory came back (%s) during the choice: nothing is closed",
+                                   d->name, level_to_string(d->level));
+                        chooser_end(d, CHOOSE_CANCELLED, 0);
+                }
                 return 0;
         }
         if (d->phase != ACT_IDLE || d->holdoff_source)

@@ -193,7 +193,8 @@ void domain_check(struct domain *d)
                 log_warning_errno(r, "domain %s: cannot read its memory figures", d->name);
                 return;
         }
-        if (d->level >= TRIAGE_LEVEL_CRITICAL)
+        /* A choice in progress also hears that memory came back. */
+        if (d->level >= TRIAGE_LEVEL_CRITICAL || d->phase == ACT_CHOOSING)
                 (void)act_on_domain(d);
         /* Node sets have no pressure file: the system's wake-ups are theirs. */
         if (d->kind == DOMAIN_SYSTEM)

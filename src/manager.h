@@ -335,7 +335,8 @@ bool domain_has_pid(struct domain *d, pid_t pid);
 /* act.c */
 /* At CRITICAL or worse: chooses a victim if none is in flight and asks it
  * to close (registered apps, CRITICAL) or kills it; in a grace period,
- * kills at once when the domain reaches EMERGENCY. */
+ * kills at once when the domain reaches EMERGENCY. During a choice: the
+ * floor ends it (the policy acts), and a level below CRITICAL cancels it. */
 int act_on_domain(struct domain *d);
 /* Closes or kills this activity of m->acts (freshly ranked) now. decided_by
  * is recorded: "policy", "person". */

@@ -2,7 +2,7 @@
 # Choosing, end to end on this host: a real triaged watching a cgroup v1
 # memory domain (128 MiB), a real `triagectl choose` in tmux or a GLib
 # chooser on a private dbus-daemon, real memory pressure inside the cgroup.
-# Five cases:
+# Six cases:
 #   pick:    the person picks notes (not the policy's first choice): notes
 #            gets save-and-close, saves and exits; the record says "picked
 #            by the person"; the application in use was frozen during the
@@ -11,6 +11,9 @@
 #            and everything is thawed.
 #   floor:   memory reaches the emergency floor during the choice: the
 #            policy acts at once, long before the timeout.
+#   back:    memory comes back during the choice (the hog is ended from
+#            outside): the choice is cancelled, nothing is closed, and
+#            everything is thawed.
 #   bus:     the chooser is bus-chooser (tests/bus/bus-chooser.c) on D-Bus:
 #            org.triage.Chooser1.Choose offers the candidates (the policy's
 #            choice and the frozen application marked), it picks notes;
@@ -222,6 +225,24 @@ grep -q "level critical -> emergency\|level .* -> emergency" "$LOG" || fail "flo
 [ "$(state "$F")" != T ] || fail "floor: pid $F still frozen"
 kill -0 "$F" || fail "floor: the frozen application died"
 pass "floor: memory at the floor ended the choice; the policy acted at once"
+teardown
+
+# --- back ----------------------------------------------------------------
+setup back 60s
+pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+wait_log "asked triagectl-choose \(pid [0-9]+\) to choose among" 30 || fail "back: no choice offered"
+[ "$(state "$F")" = T ] || fail "back: pid $F not frozen"
+# Memory comes back without triage: the hog is ended from outside.
+kill -KILL "$HOG_PID"
+wait_log "memory came back \([a-z]+\) during the choice: nothing is closed" 30 ||
+        fail "back: the choice was not cancelled when memory came back"
+[ "$(state "$F")" != T ] || fail "back: pid $F still frozen"
+for p in "$F" "$A" "$N"; do kill -0 "$p" || fail "back: pid $p died, though nothing was to be closed"; done
+! grep -qE '(^| )kill pid=' "$LOG" || fail "back: something was killed: $(grep 'kill pid=' "$LOG")"
+for _ in $(seq 50); do [ -f "$WORK/choose.rc" ] && break; read -r -t 0.1 <> <(:) || true; done
+# 2: the choice ended without an answer (triagectl(1)).
+grep -qx "exit=2" "$WORK/choose.rc" || fail "back: triagectl choose --once did not end with the choice (exit 2)"
+pass "back: memory came back during the choice: cancelled, nothing closed, everything thawed"
 teardown
 
 if [ -n "$BUS_SKIP" ]; then
