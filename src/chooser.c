@@ -293,10 +293,10 @@ void chooser_recover(struct manager *m)
         if (r < 0)
                 log_warning_errno(r, "cannot read %s", m->freeze_state_path);
         else if (rec.thawed || rec.gone || rec.failed || rec.bad_lines)
-                log_notice(
-                        "thawed %u activities a previous triaged left frozen (%u gone, %u failed, %u bad lines "
-                        "in %s)",
-                        rec.thawed, rec.gone, rec.failed, rec.bad_lines, m->freeze_state_path);
+                log_notice("thawed %u activit%s that a previous triaged left frozen (%u gone, %u failed, "
+                           "%u bad lines in %s)",
+                           rec.thawed, rec.thawed == 1 ? "y" : "ies", rec.gone, rec.failed, rec.bad_lines,
+                           m->freeze_state_path);
 }
 
 void chooser_stop(struct manager *m)

@@ -2,7 +2,7 @@
 # Choosing, end to end on this host: a real triaged watching a cgroup v1
 # memory domain (128 MiB), a real `triagectl choose` in tmux or a GLib
 # chooser on a private dbus-daemon, real memory pressure inside the cgroup.
-# Six cases:
+# Seven cases:
 #   pick:    the person picks notes (not the policy's first choice): notes
 #            gets save-and-close, saves and exits; the record says "picked
 #            by the person"; the application in use was frozen during the
@@ -14,6 +14,9 @@
 #   back:    memory comes back during the choice (the hog is ended from
 #            outside): the choice is cancelled, nothing is closed, and
 #            everything is thawed.
+#   crash:   triaged is killed (SIGKILL) during the choice: the application
+#            in use stays frozen, as recorded in the state file beside the
+#            control socket, and the restarted daemon thaws it.
 #   bus:     the chooser is bus-chooser (tests/bus/bus-chooser.c) on D-Bus:
 #            org.triage.Chooser1.Choose offers the candidates (the policy's
 #            choice and the frozen application marked), it picks notes;
@@ -36,7 +39,7 @@ WORK=$(mktemp -d /tmp/triage-choose.XXXXXX)
 SOCK=$WORK/ctl.sock
 TMUX_NAME=triage-choose-$$
 CG=
-PIDS=()
+PIDS=() DAEMON_ARGS=()
 CHOOSER_PID='' DBUS_PID=''
 . "$SRC/tests/integration/lib.sh"
 . "$SRC/tests/bus/lib-bus.sh"
@@ -121,7 +124,8 @@ auto_cgroups = no
 name = hog
 protect = yes
 CONF
-        start_daemon -c "$WORK/triage.conf" -s "$SOCK" -d "box=/${CG#$V1/}"
+        DAEMON_ARGS=(-c "$WORK/triage.conf" -s "$SOCK" -d "box=/${CG#$V1/}")
+        start_daemon "${DAEMON_ARGS[@]}"
         if [ $# -gt 2 ]; then
                 start_bus_chooser "${@:3}"
         else
@@ -243,6 +247,23 @@ for _ in $(seq 50); do [ -f "$WORK/choose.rc" ] && break; read -r -t 0.1 <> <(:)
 # 2: the choice ended without an answer (triagectl(1)).
 grep -qx "exit=2" "$WORK/choose.rc" || fail "back: triagectl choose --once did not end with the choice (exit 2)"
 pass "back: memory came back during the choice: cancelled, nothing closed, everything thawed"
+teardown
+
+# --- crash ---------------------------------------------------------------
+setup crash 60s
+pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+wait_log "asked triagectl-choose \(pid [0-9]+\) to choose among" 30 || fail "crash: no choice offered"
+[ "$(state "$F")" = T ] || fail "crash: pid $F not frozen"
+kill -KILL "$DAEMON_PID"
+while IFS= read -r -t 10 _ <&3; do :; done # until the log's end: the daemon is gone
+DAEMON_PID=
+[ "$(state "$F")" = T ] || fail "crash: pid $F was thawed by something else than the daemon"
+grep -q "$F" "$WORK/frozen" || fail "crash: $WORK/frozen does not record pid $F: $(cat "$WORK/frozen" 2>&1)"
+start_daemon "${DAEMON_ARGS[@]}"
+grep -qE "thawed 1 activity that a previous triaged left frozen \(0 gone, 0 failed, 0 bad lines in $WORK/frozen\)" \
+        "$LOG" || fail "crash: the restarted daemon did not thaw what was recorded"
+[ "$(state "$F")" != T ] || fail "crash: pid $F still frozen after the restart"
+pass "crash: SIGKILL during the choice left the application in use frozen; the restarted daemon thawed it"
 teardown
 
 if [ -n "$BUS_SKIP" ]; then
