@@ -130,6 +130,8 @@ CONF
                 start_bus_chooser "${@:3}"
         else
                 # A private tmux server (-L), its output away from the test's.
+                # choose.rc is a fifo: its exit status is an event (chooser_exit).
+                mkfifo "$WORK/choose.rc"
                 tmux -L "$TMUX_NAME" new-session -d -s "$TMUX_NAME" -x 120 -y 30 \
                         "'$TRIAGECTL' choose --app-socket '$WORK/app.sock' --once; echo exit=\$? > '$WORK/choose.rc'" \
                         </dev/null >/dev/null 2>&1
@@ -179,10 +181,23 @@ pressure() {
         HOG_PID=$PID
 }
 
+# pressure_critical: a hog that stops with ~9 MiB of the box left: below
+# critical (12.8 MiB), above the emergency floor (6.4 MiB).
+pressure_critical() {
+        pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+}
+
+# chooser_exit: "exit=N" from the tmux chooser (--once) when it has ended,
+# in CHOOSER_EXIT (empty if it has not within 10 s). The fifo's write end
+# waits for this reader.
+chooser_exit() {
+        CHOOSER_EXIT=
+        IFS= read -r -t 10 CHOOSER_EXIT <>"$WORK/choose.rc" || true
+}
+
 # --- pick ----------------------------------------------------------------
 setup pick 60s
-# Stop the hog with ~9 MiB left: below critical (12.8 MiB), above the floor (6.4).
-pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+pressure_critical
 wait_log "asked triagectl-choose \(pid [0-9]+\) to choose among" 30 || fail "pick: no choice offered"
 [ "$(state "$F")" = T ] || fail "pick: the application in use (pid $F) is not frozen: state $(state "$F")"
 screen=$(tmux -L "$TMUX_NAME" capture-pane -p -t "$TMUX_NAME")
@@ -200,14 +215,14 @@ kill -0 "$A" || fail "pick: the policy's choice (pid $A) died too"
 grep -qx "a line that must survive" "$WORK/notes.txt" || fail "pick: notes did not save its text"
 "$TRIAGECTL" -s "$SOCK" history --json | grep "\"pid\":$N," | grep -q '"decided_by":"person"' ||
         fail "pick: the record does not say the person decided"
-for _ in $(seq 50); do [ -f "$WORK/choose.rc" ] && break; read -r -t 0.1 <> <(:) || true; done
-grep -qx "exit=0" "$WORK/choose.rc" || fail "pick: triagectl choose --once did not exit 0"
+chooser_exit
+[ "$CHOOSER_EXIT" = exit=0 ] || fail "pick: triagectl choose --once did not exit 0 (${CHOOSER_EXIT:-still running})"
 pass "pick: the person's pick saved and closed; the application in use was frozen, then thawed"
 teardown
 
 # --- timeout -------------------------------------------------------------
 setup timeout 3s
-pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+pressure_critical
 wait_log "asked triagectl-choose \(pid [0-9]+\) to choose among" 30 || fail "timeout: no choice offered"
 [ "$(state "$F")" = T ] || fail "timeout: pid $F not frozen"
 wait_log "no pick within 3000 ms: the policy decides" 10 || fail "timeout: no timeout"
@@ -233,7 +248,7 @@ teardown
 
 # --- back ----------------------------------------------------------------
 setup back 60s
-pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+pressure_critical
 wait_log "asked triagectl-choose \(pid [0-9]+\) to choose among" 30 || fail "back: no choice offered"
 [ "$(state "$F")" = T ] || fail "back: pid $F not frozen"
 # Memory comes back without triage: the hog is ended from outside.
@@ -243,15 +258,16 @@ wait_log "memory came back \([a-z]+\) during the choice: nothing is closed" 30 |
 [ "$(state "$F")" != T ] || fail "back: pid $F still frozen"
 for p in "$F" "$A" "$N"; do kill -0 "$p" || fail "back: pid $p died, though nothing was to be closed"; done
 ! grep -qE '(^| )kill pid=' "$LOG" || fail "back: something was killed: $(grep 'kill pid=' "$LOG")"
-for _ in $(seq 50); do [ -f "$WORK/choose.rc" ] && break; read -r -t 0.1 <> <(:) || true; done
 # 2: the choice ended without an answer (triagectl(1)).
-grep -qx "exit=2" "$WORK/choose.rc" || fail "back: triagectl choose --once did not end with the choice (exit 2)"
+chooser_exit
+[ "$CHOOSER_EXIT" = exit=2 ] ||
+        fail "back: triagectl choose --once did not end with the choice (exit 2): ${CHOOSER_EXIT:-still running}"
 pass "back: memory came back during the choice: cancelled, nothing closed, everything thawed"
 teardown
 
 # --- crash ---------------------------------------------------------------
 setup crash 60s
-pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+pressure_critical
 wait_log "asked triagectl-choose \(pid [0-9]+\) to choose among" 30 || fail "crash: no choice offered"
 [ "$(state "$F")" = T ] || fail "crash: pid $F not frozen"
 kill -KILL "$DAEMON_PID"
@@ -276,7 +292,7 @@ start_test_bus "$SRC" || fail "dbus-daemon did not start"
 # bus-chooser picks notes, but only when told (--wait), as a person takes
 # their time: the frozen application is looked at meanwhile.
 setup bus 60s --wait "$SRC/data/org.triage.Manager1.xml" pick notes
-pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+pressure_critical
 wait_line 8 '^choose ' 30 || fail_all "bus: no Choose call"
 read -r _ serial deadline n candidates <<<"$MATCHED"
 wait_log "asked bus-chooser \(pid $CHOOSER_PID\) to choose among $n candidates within 60000 ms" ||
@@ -319,7 +335,7 @@ teardown
 # A chooser that never exported org.triage.Chooser1: the bus answers Choose
 # with UnknownMethod, and the policy decides then, not at the 60 s timeout.
 setup bus-error 60s "$SRC/data/org.triage.Manager1.xml" unexported
-pressure $(((128 * 1024 - 9 * 1024 - $(used_kib)) / 1024)) 20
+pressure_critical
 wait_log "asked bus-chooser \(pid $CHOOSER_PID\) to choose among" 30 || fail "bus-error: no choice offered"
 start=$SECONDS
 wait_log "bus: chooser .* answered Choose with an error, org.freedesktop.DBus.Error.UnknownMethod" 10 ||

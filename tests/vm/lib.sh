@@ -167,17 +167,29 @@ start_hog() {
         info "hog $_name: pid $HOG_PID, $* at $(uptime_sec) s"
 }
 
-# start_hog_in_cgroup CGROUP_DIR NAME [ARGS...] RATE: like start_hog, but
-# the hog starts inside CGROUP_DIR: a subshell moves itself there and then
-# execs the hog, so no allocation happens outside the cgroup.
-start_hog_in_cgroup() {
+# spawn_in_cgroup CGROUP_DIR NAME CMD...: starts CMD in a session of its
+# own inside CGROUP_DIR: a subshell moves itself there and then execs CMD,
+# so nothing of CMD runs (or allocates) outside the cgroup. Its input is
+# SPAWN_IN (default /dev/null; a fifo is opened by the child, so this does
+# not wait for its writer), its output VMT_DIR/NAME.out. Sets SPAWN_PID.
+spawn_in_cgroup() {
         _cg=$1
         _name=$2
         shift 2
         # shellcheck disable=SC2016 # $$ is the subshell's pid, on purpose
-        setsid sh -c 'echo $$ >"$0/cgroup.procs" && exec hog "$@"' "$_cg" "$@" \
-                </dev/null >"$VMT_DIR/$_name.out" 2>&1 &
-        HOG_PID=$!
+        setsid sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$_cg" "$@" \
+                <"${SPAWN_IN:-/dev/null}" >"$VMT_DIR/$_name.out" 2>&1 &
+        SPAWN_PID=$!
+}
+
+# start_hog_in_cgroup CGROUP_DIR NAME [ARGS...] RATE: like start_hog, but
+# the hog starts inside CGROUP_DIR (spawn_in_cgroup).
+start_hog_in_cgroup() {
+        _cg=$1
+        _name=$2
+        shift 2
+        spawn_in_cgroup "$_cg" "$_name" hog "$@"
+        HOG_PID=$SPAWN_PID
         wait_for_line "$VMT_DIR/$_name.out" '^hog ready' 10 "$HOG_PID" ||
                 fail "hog $_name ($*) in $_cg not ready within 10 s"
         grep -qx "$HOG_PID" "$_cg/cgroup.procs" ||

@@ -31,18 +31,6 @@ protect = yes
 EOF
 start_triaged -v -c "$VMT_DIR/triage.conf" -d box=/box
 
-# in_cgroup CGROUP_DIR NAME CMD...: CMD in its own session inside
-# CGROUP_DIR, its output in VMT_DIR/NAME.out; sets PID.
-in_cgroup() {
-        _cg=$1
-        _name=$2
-        shift 2
-        # shellcheck disable=SC2016 # $$ is the subshell's pid, on purpose
-        setsid sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$_cg" "$@" \
-                <"${IN:-/dev/null}" >"$VMT_DIR/$_name.out" 2>&1 &
-        PID=$!
-}
-
 # The chooser, answering from a fifo.
 mkfifo "$VMT_DIR/choose.in"
 triagectl choose --plain --once <"$VMT_DIR/choose.in" >"$VMT_DIR/choose.out" 2>&1 &
@@ -51,14 +39,16 @@ exec 3>"$VMT_DIR/choose.in"
 wait_for_line "$TRIAGED_LOG" "chooser triagectl-choose (pid $chooser_pid, uid 0) registered" 20 "$chooser_pid" ||
         fail "triagectl choose did not register"
 
-in_cgroup "$fscope" f hold -u 1000 8
-f_pid=$PID
-in_cgroup "$box" a hold -u 1000 -a 1000 24
-a_pid=$PID
+spawn_in_cgroup "$fscope" f hold -u 1000 8
+f_pid=$SPAWN_PID
+spawn_in_cgroup "$box" a hold -u 1000 -a 1000 24
+a_pid=$SPAWN_PID
 mkfifo "$VMT_DIR/notes.in"
 # (notes's shell opens the fifo, and waits there until it is opened below.)
-IN=$VMT_DIR/notes.in in_cgroup "$box" notes notes -o "$NOTES" -b 16
-notes_pid=$PID
+SPAWN_IN=$VMT_DIR/notes.in
+spawn_in_cgroup "$box" notes notes -o "$NOTES" -b 16
+notes_pid=$SPAWN_PID
+SPAWN_IN=
 exec 4>"$VMT_DIR/notes.in"
 echo "a line that must survive" >&4
 for n in f a; do
@@ -100,5 +90,4 @@ is_alive "$f_pid" || fail "the frozen application (pid $f_pid) died"
 triagectl -s "$TRIAGE_SOCKET" history --json | grep "\"pid\":$notes_pid," | grep -q '"decided_by":"person"' ||
         fail "the record does not say the person decided"
 exec 3>&- 4>&-
-kill "$HOG_PID" "$f_pid" "$a_pid" 2>/dev/null
 pass
