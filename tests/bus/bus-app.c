@@ -31,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus-test.h"
+
 struct app {
         GMainLoop *loop;
         GDBusConnection *bus;
@@ -40,18 +42,6 @@ struct app {
         gboolean silent;
         GPtrArray *unanswered;
 };
-
-static void say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static void say(const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-        fflush(stdout);
-}
 
 static void on_client_call(GDBusConnection *bus, const gchar *sender, const gchar *path,
                            const gchar *interface, const gchar *method, GVariant *params,
@@ -198,17 +188,10 @@ static void check_introspection(struct app *a)
         g_variant_unref(ret);
 }
 
-static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer userdata)
+static void on_command(const char *line, gpointer userdata)
 {
         struct app *a = userdata;
-        char *line = NULL;
-        gsize len;
 
-        if (g_io_channel_read_line(ch, &line, &len, NULL, NULL) != G_IO_STATUS_NORMAL) {
-                g_main_loop_quit(a->loop);
-                return G_SOURCE_REMOVE;
-        }
-        g_strchomp(line);
         if (strcmp(line, "register") == 0)
                 call_manager(a, "Register", g_variant_new("(s)", a->name), "registered");
         else if (g_str_has_prefix(line, "register-as "))
@@ -220,12 +203,8 @@ static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer userdata)
                 call_manager(a, "RegisterChooser", NULL, "chooser");
         else if (strcmp(line, "check-introspection") == 0)
                 check_introspection(a);
-        else if (strcmp(line, "quit") == 0)
-                g_main_loop_quit(a->loop);
         else
                 say("error unknown-command %s", line);
-        g_free(line);
-        return G_SOURCE_CONTINUE;
 }
 
 int main(int argc, char *argv[])
@@ -266,13 +245,13 @@ int main(int argc, char *argv[])
         g_dbus_connection_signal_subscribe(a.bus, "org.triage.Manager1", "org.triage.Manager1", NULL,
                                            "/org/triage/Manager1", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                            on_manager_signal, &a, NULL);
-        GIOChannel *in = g_io_channel_unix_new(STDIN_FILENO);
-        g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &a);
+        struct commands commands;
+        commands_start(&commands, a.loop, on_command, &a);
         say("connected %s %d", g_dbus_connection_get_unique_name(a.bus), (int)getpid());
 
         g_main_loop_run(a.loop);
 
-        g_io_channel_unref(in);
+        commands_stop(&commands);
         g_ptr_array_unref(a.unanswered);
         g_object_unref(a.bus);
         g_dbus_node_info_unref(a.info);

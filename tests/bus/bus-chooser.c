@@ -41,6 +41,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus-test.h"
+
 #define CHOOSER_PATH "/org/triage/Chooser1"
 
 enum mode {
@@ -62,18 +64,6 @@ struct chooser {
         GPtrArray *unanswered; /* silent mode: kept, never answered */
         gboolean manager_seen;
 };
-
-static void say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static void say(const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-        fflush(stdout);
-}
 
 static void say_error(GError *error)
 {
@@ -274,25 +264,14 @@ static void on_manager_vanished(GDBusConnection *bus, const gchar *name, gpointe
         c->manager_seen = FALSE;
 }
 
-static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer userdata)
+static void on_command(const char *line, gpointer userdata)
 {
         struct chooser *c = userdata;
-        char *line = NULL;
-        gsize len;
 
-        if (g_io_channel_read_line(ch, &line, &len, NULL, NULL) != G_IO_STATUS_NORMAL) {
-                g_main_loop_quit(c->loop);
-                return G_SOURCE_REMOVE;
-        }
-        g_strchomp(line);
         if (strcmp(line, "answer") == 0)
                 answer(c);
-        else if (strcmp(line, "quit") == 0)
-                g_main_loop_quit(c->loop);
         else
                 say("error unknown-command %s", line);
-        g_free(line);
-        return G_SOURCE_CONTINUE;
 }
 
 static gboolean on_sigterm(gpointer userdata)
@@ -372,8 +351,8 @@ int main(int argc, char *argv[])
         guint watch = g_bus_watch_name_on_connection(c.bus, "org.triage.Manager1",
                                                      G_BUS_NAME_WATCHER_FLAGS_NONE, on_manager_appeared,
                                                      on_manager_vanished, &c, NULL);
-        GIOChannel *in = g_io_channel_unix_new(STDIN_FILENO);
-        g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &c);
+        struct commands commands;
+        commands_start(&commands, c.loop, on_command, &c);
         g_unix_signal_add(SIGTERM, on_sigterm, &c);
 
         g_main_loop_run(c.loop);
@@ -381,7 +360,7 @@ int main(int argc, char *argv[])
         g_bus_unwatch_name(watch);
         if (c.pending)
                 g_object_unref(c.pending);
-        g_io_channel_unref(in);
+        commands_stop(&commands);
         g_ptr_array_unref(c.unanswered);
         g_object_unref(c.bus);
         g_dbus_node_info_unref(info);

@@ -10,7 +10,8 @@
  * Prints "ready" once the monitor listens, then one line per warning.
  * Reads commands on stdin: "ping" makes a round trip to the owner of
  * org.freedesktop.LowMemoryMonitor and prints "pong": every warning that
- * owner sent before it has been printed by then. Exits at end of input.
+ * owner sent before it has been printed by then. Exits at "quit" or the
+ * end of input.
  *
  * "ready": GMemoryMonitorDBus watches org.freedesktop.LowMemoryMonitor and,
  * when the name appears, makes a GDBusProxy for it asynchronously; only
@@ -25,6 +26,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bus-test.h"
+
 struct state {
         GMainLoop *loop;
         GDBusProxy *proxy;
@@ -32,8 +35,7 @@ struct state {
 
 static void on_warning(GMemoryMonitor *monitor, GMemoryMonitorWarningLevel level, gpointer userdata)
 {
-        printf("%d\n", (int)level);
-        fflush(stdout);
+        say("%d", (int)level);
 }
 
 static void on_pong(GObject *source, GAsyncResult *res, gpointer userdata)
@@ -46,27 +48,18 @@ static void on_pong(GObject *source, GAsyncResult *res, gpointer userdata)
                 exit(EXIT_FAILURE);
         }
         g_variant_unref(ret);
-        printf("pong\n");
-        fflush(stdout);
+        say("pong");
 }
 
-static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer userdata)
+static void on_command(const char *line, gpointer userdata)
 {
         struct state *s = userdata;
-        char *line = NULL;
-        gsize len;
 
-        if (g_io_channel_read_line(ch, &line, &len, NULL, NULL) != G_IO_STATUS_NORMAL) {
-                g_main_loop_quit(s->loop);
-                return G_SOURCE_REMOVE;
-        }
         if (g_str_has_prefix(line, "ping") && s->proxy)
                 g_dbus_connection_call(g_dbus_proxy_get_connection(s->proxy),
                                        "org.freedesktop.LowMemoryMonitor",
                                        "/org/freedesktop/LowMemoryMonitor", "org.freedesktop.DBus.Peer",
                                        "Ping", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_pong, s);
-        g_free(line);
-        return G_SOURCE_CONTINUE;
 }
 
 static void on_proxy(GObject *source, GAsyncResult *res, gpointer userdata)
@@ -79,8 +72,7 @@ static void on_proxy(GObject *source, GAsyncResult *res, gpointer userdata)
                 fprintf(stderr, "gmm-client: proxy: %s\n", error->message);
                 exit(EXIT_FAILURE);
         }
-        printf("ready\n");
-        fflush(stdout);
+        say("ready");
 }
 
 static void on_appeared(GDBusConnection *connection, const gchar *name, const gchar *owner, gpointer userdata)
@@ -110,12 +102,12 @@ int main(void)
         g_signal_connect(monitor, "low-memory-warning", G_CALLBACK(on_warning), &s);
         guint watch = g_bus_watch_name(G_BUS_TYPE_SYSTEM, "org.freedesktop.LowMemoryMonitor",
                                        G_BUS_NAME_WATCHER_FLAGS_AUTO_START, on_appeared, NULL, &s, NULL);
-        GIOChannel *in = g_io_channel_unix_new(STDIN_FILENO);
-        g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &s);
+        struct commands commands;
+        commands_start(&commands, s.loop, on_command, &s);
 
         g_main_loop_run(s.loop);
 
-        g_io_channel_unref(in);
+        commands_stop(&commands);
         g_bus_unwatch_name(watch);
         g_clear_object(&s.proxy);
         g_object_unref(monitor);
