@@ -62,9 +62,16 @@ int chooser_link_catch_signals(struct chooser_link *l, const sigset_t *more, cha
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, &l->old_mask) < 0 ||
-            (l->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+        if (sigprocmask(SIG_BLOCK, &mask, &l->old_mask) < 0) {
                 int r = -errno;
+                snprintf(error, size, "sigprocmask: %s", strerror(-r));
+                return r;
+        }
+        l->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (l->signal_fd < 0) {
+                int r = -errno;
+                /* chooser_link_close() puts the mask back only with a signalfd. */
+                (void)sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
                 snprintf(error, size, "signalfd: %s", strerror(-r));
                 return r;
         }

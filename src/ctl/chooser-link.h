@@ -49,8 +49,8 @@ int chooser_link_open(struct chooser_link *l, const char *name, const struct tri
 /*
  * Blocks SIGINT, SIGTERM and SIGHUP (they end every chooser), and the
  * signals in more (NULL: none), and opens l->signal_fd (non-blocking) to
- * read them. Returns 0, or -errno with "signalfd: ..." in error (size
- * bytes).
+ * read them. Returns 0, or -errno with "sigprocmask: ..." or
+ * "signalfd: ..." in error (size bytes), the mask as it was.
  */
 int chooser_link_catch_signals(struct chooser_link *l, const sigset_t *more, char *error, size_t size);
 
